@@ -1,0 +1,12 @@
+"""skprune: exact, refit-aware model pruning for scikit-learn.
+
+Coefficient pruning removes the least useful weights or features of a linear
+model and refits the survivors; training-sample pruning drops the least useful
+rows before fitting.
+"""
+
+from ._coefficient_pruner import CoefficientPruner
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["CoefficientPruner", "__version__"]

@@ -1,0 +1,501 @@
+"""CoefficientPruner: prune the coefficients of any linear model, then refit."""
+
+import inspect
+from copy import deepcopy
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.feature_selection import SelectorMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._criteria import CRITERIA, score_coefficients
+from ._logistic_loss import fit_masked_logistic
+from ._selection import (
+    GRANULARITIES,
+    geometric_schedule,
+    n_prunable,
+    resolve_n_keep,
+    select_mask,
+)
+from .utils._validation import coef_as_2d, estimator_has
+
+# scikit-learn 1.7 added ``sample_weight`` to compute_class_weight (it weighs
+# the "balanced" class counts); reproduce whatever the installed version does.
+_CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT = (
+    "sample_weight" in inspect.signature(compute_class_weight).parameters
+)
+
+
+def l2_logistic_C(estimator):
+    """``C`` of a ``LogisticRegression`` whose objective skprune's masked solver
+    reproduces exactly (L2 or no penalty, unpenalised intercept, multinomial or
+    binary); ``None`` for any other estimator or setting."""
+    if type(estimator) is not LogisticRegression or estimator.solver == "liblinear":
+        return None
+    if (
+        getattr(estimator, "multi_class", "auto") == "ovr"
+        and len(estimator.classes_) > 2
+    ):
+        return None
+    penalty, l1_ratio = estimator.penalty, estimator.l1_ratio
+    if penalty is None:
+        return np.inf
+    if (
+        penalty == "l2"
+        or (penalty == "deprecated" and not l1_ratio)
+        or (penalty == "elasticnet" and l1_ratio == 0)
+    ):
+        return estimator.C
+    return None
+
+
+def logistic_sample_weight(estimator, y_codes, sample_weight, n_samples):
+    """Sample weights with ``estimator.class_weight`` folded in, as sklearn does."""
+    sample_weight = _check_sample_weight(sample_weight, np.empty((n_samples, 0)))
+    if estimator.class_weight is None:
+        return sample_weight
+    n_classes = len(estimator.classes_)
+    kwargs = (
+        {"sample_weight": sample_weight} if _CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT else {}
+    )
+    class_weight = estimator.class_weight
+    if isinstance(class_weight, dict):
+        class_weight = {
+            int(np.searchsorted(estimator.classes_, label)): weight
+            for label, weight in class_weight.items()
+        }
+    weights = compute_class_weight(
+        class_weight, classes=np.arange(n_classes), y=y_codes, **kwargs
+    )
+    return sample_weight * weights[y_codes]
+
+
+def set_coef(estimator, coef_2d, shape):
+    """Store a 2-D ``coef_`` on ``estimator`` in its own ``coef_`` ``shape``."""
+    estimator.coef_ = coef_2d.reshape(shape)
+
+
+class CoefficientPruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
+    """Prune the coefficients of a linear model, then refit the survivors.
+
+    Fits a clone of ``estimator``, scores its coefficients, keeps the best
+    (single weights or whole features) and refits the kept ones with the
+    pruned ones held at exactly zero. With ``n_iter > 1`` it repeats
+    score -> prune -> refit on a geometric schedule, each round removing the
+    same share of what is still alive. It is also a feature selector:
+    ``transform`` keeps the columns with a surviving weight, so it can sit in
+    the middle of a ``Pipeline``.
+
+    Parameters
+    ----------
+    estimator : object
+        An estimator exposing ``coef_`` after ``fit``: a classifier
+        (``LogisticRegression``, ``LinearSVC``, ``SGDClassifier``,
+        ``RidgeClassifier``, ``Perceptron``, ...) or a regressor
+        (``LinearRegression``, ``Ridge``, ``Lasso``, ``ElasticNet``, ...).
+
+    prune_ratio : float in [0, 1), default=0.5
+        Fraction of the coefficients (``granularity="weight"``) or features
+        (``granularity="feature"``) removed: ``floor(prune_ratio * n_total)``,
+        leaving at least one. ``0.0`` keeps everything.
+
+    n_keep : int >= 1, default=None
+        Exact number of coefficients or features kept; overrides
+        ``prune_ratio``.
+
+    criterion : {"magnitude", "scaled_magnitude", "random"} or callable, \
+            default="magnitude"
+        How coefficients are scored (higher is kept):
+
+        - ``"magnitude"``: ``|w|``;
+        - ``"scaled_magnitude"``: ``|w_j| * std(x_j)``, the magnitude the weight
+          would have on a standardized feature (sparse ``X`` is not densified);
+        - ``"random"``: uniform random scores from ``random_state``;
+        - a callable ``criterion(estimator, X, y)`` returning scores of the
+          shape of ``estimator.coef_``.
+
+        Intercepts are never pruned.
+
+    granularity : {"weight", "feature"}, default="weight"
+        ``"weight"`` ranks single coefficients globally across classes;
+        ``"feature"`` ranks features by the Euclidean norm of their column of
+        ``coef_`` across classes and keeps or drops the column whole.
+
+    n_iter : int >= 1, default=1
+        Number of prune -> refit rounds (geometric schedule). Masks are nested:
+        a coefficient pruned in one round never comes back.
+
+    refit : bool, default=True
+        Refit the kept coefficients after each pruning round. ``False`` only
+        zeroes the pruned ones.
+
+        How the refit is done:
+
+        - ``LogisticRegression`` with an L2 penalty (or none) and a solver
+          other than ``"liblinear"``: skprune's masked solver minimises the
+          estimator's own objective (same ``C``, ``class_weight``, ``tol``,
+          ``max_iter``) over the kept coefficients only, warm-started from the
+          pruned ones. Exact for any granularity and any number of classes.
+        - Any other estimator: a clone is fit on the columns of the kept
+          features and its coefficients are scattered back to full width.
+          This is exact when ``coef_`` has one row or ``granularity="feature"``.
+          With several rows and ``granularity="weight"`` a feature can be kept
+          for some rows and pruned for others; the clone is fit with the
+          feature present in every row and the pruned weights are then set to
+          zero, so the kept weights are a refit that is close to, not exactly,
+          the optimum under the mask.
+
+    prefit : bool, default=False
+        ``estimator`` is already fitted: prune it instead of fitting a clone.
+        The given estimator is never modified; ``estimator_`` is a copy, or a
+        refit clone when ``refit=True``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``criterion="random"``. Same seed, same mask.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The pruned (and refit) estimator; its ``coef_`` has full width with
+        exact zeros where pruned.
+
+    coef_mask_ : ndarray of bool of the shape of ``coef_``
+        True for the kept coefficients.
+
+    support_ : ndarray of bool of shape (n_features_in_,)
+        True for the features with at least one kept coefficient.
+
+    n_nonzero_ : int
+        Number of kept coefficients.
+
+    dense_coef_ : ndarray of the shape of ``coef_``
+        Coefficients of the first, unpruned fit.
+
+    history_ : list of dict
+        One entry per round, round 0 being the dense fit: ``round``,
+        ``n_nonzero`` (kept coefficients), ``n_features`` (features with a kept
+        coefficient) and ``train_score`` (``estimator_.score`` on the training
+        data, or None when the estimator has no ``score``).
+
+    coef_, intercept_, classes_
+        Those of ``estimator_``, where it has them.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit`` (only when ``X`` has string
+        column names).
+
+    See Also
+    --------
+    sklearn.feature_selection.SelectFromModel : Keep features above a threshold
+        of importance, without refitting the model under the mask.
+    sklearn.feature_selection.RFE : Recursive feature elimination.
+
+    Notes
+    -----
+    Kept counts are exact: scores are ranked with a stable sort and ties are
+    broken by position, never by a threshold.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skprune import CoefficientPruner
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = (X - X.mean(axis=0)) / X.std(axis=0)
+    >>> pruner = CoefficientPruner(LogisticRegression(), n_keep=5,
+    ...                            granularity="feature").fit(X, y)
+    >>> int(pruner.support_.sum()), pruner.n_nonzero_
+    (5, 5)
+    >>> pruner.transform(X).shape
+    (569, 5)
+    >>> round(pruner.score(X, y), 2)
+    0.94
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"])],
+        "prune_ratio": [Interval(Real, 0, 1, closed="left")],
+        "n_keep": [Interval(Integral, 1, None, closed="left"), None],
+        "criterion": [StrOptions(set(CRITERIA)), callable],
+        "granularity": [StrOptions(set(GRANULARITIES))],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "refit": ["boolean"],
+        "prefit": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        prune_ratio=0.5,
+        n_keep=None,
+        criterion="magnitude",
+        granularity="weight",
+        n_iter=1,
+        refit=True,
+        prefit=False,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.prune_ratio = prune_ratio
+        self.n_keep = n_keep
+        self.criterion = criterion
+        self.granularity = granularity
+        self.n_iter = n_iter
+        self.refit = refit
+        self.prefit = prefit
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, **fit_params):
+        """Fit the estimator, prune its coefficients and refit the survivors.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input stays sparse.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+
+        **fit_params : dict
+            Passed to every fit of the inner estimator (``sample_weight``
+            among them, which the masked logistic refit honours too).
+
+        Returns
+        -------
+        self : object
+            Fitted pruner.
+        """
+        multi_output = get_tags(self.estimator).target_tags.multi_output
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=multi_output
+        )
+        if self.prefit:
+            check_is_fitted(self.estimator)
+            estimator = deepcopy(self.estimator)
+        else:
+            estimator = clone(self.estimator).fit(X, y, **fit_params)
+        dense_coef = coef_as_2d(estimator)
+        if dense_coef.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"The prefit estimator has {dense_coef.shape[1]} coefficients per "
+                f"row but X has {X.shape[1]} features."
+            )
+        coef_shape = np.shape(estimator.coef_)
+        what = "features" if self.granularity == "feature" else "coefficients"
+        n_total = n_prunable(dense_coef.shape, self.granularity)
+        n_final = resolve_n_keep(
+            n_total, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what=what
+        )
+        rng = check_random_state(self.random_state)
+
+        mask = np.ones(dense_coef.shape, dtype=bool)
+        coef = dense_coef
+        history = [self._history_entry(0, estimator, mask, X, y)]
+        for round_, n_kept in enumerate(
+            geometric_schedule(n_total, n_final, self.n_iter), start=1
+        ):
+            scores = score_coefficients(self.criterion, coef, X, y, estimator, rng)
+            mask = select_mask(scores, n_kept, self.granularity, alive=mask)
+            if self.refit:
+                estimator = self._refit(estimator, X, y, mask, coef_shape, fit_params)
+                coef = coef_as_2d(estimator)
+            else:
+                coef = np.where(mask, coef, 0.0)
+                set_coef(estimator, coef, coef_shape)
+            history.append(self._history_entry(round_, estimator, mask, X, y))
+
+        self.estimator_ = estimator
+        self.dense_coef_ = dense_coef.reshape(coef_shape)
+        self.coef_mask_ = mask.reshape(coef_shape)
+        self.support_ = mask.any(axis=0)
+        self.n_nonzero_ = int(np.count_nonzero(mask))
+        self.history_ = history
+        return self
+
+    def _refit(self, estimator, X, y, mask, coef_shape, fit_params):
+        """Refit the coefficients under ``mask``; pruned ones stay exactly zero."""
+        C = l2_logistic_C(estimator)
+        if C is not None:
+            return self._refit_logistic(
+                estimator, X, y, mask, C, coef_shape, fit_params
+            )
+        columns = np.flatnonzero(mask.any(axis=0))
+        refit = clone(self.estimator).fit(X[:, columns], y, **fit_params)
+        coef = np.zeros(mask.shape)
+        coef[:, columns] = coef_as_2d(refit)
+        set_coef(refit, np.where(mask, coef, 0.0), coef_shape)
+        # The clone saw only the kept columns; it predicts on full-width X.
+        refit.n_features_in_ = X.shape[1]
+        return refit
+
+    def _refit_logistic(self, estimator, X, y, mask, C, coef_shape, fit_params):
+        if self.prefit and not np.isin(y, estimator.classes_).all():
+            raise ValueError(
+                "y has labels the prefit LogisticRegression was not fitted on; "
+                f"its classes_ are {estimator.classes_.tolist()}."
+            )
+        y_codes = np.searchsorted(estimator.classes_, y)
+        sample_weight = logistic_sample_weight(
+            estimator, y_codes, fit_params.get("sample_weight"), X.shape[0]
+        )
+        coef, intercept, n_iter = fit_masked_logistic(
+            X,
+            y_codes,
+            len(estimator.classes_),
+            mask=mask,
+            C=C,
+            fit_intercept=estimator.fit_intercept,
+            sample_weight=sample_weight,
+            coef_init=coef_as_2d(estimator),
+            intercept_init=np.broadcast_to(estimator.intercept_, mask.shape[:1]),
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+        )
+        estimator = deepcopy(estimator) if self.prefit else estimator
+        set_coef(estimator, coef, coef_shape)
+        estimator.intercept_ = intercept
+        estimator.n_iter_ = np.array([n_iter], dtype=np.int32)
+        return estimator
+
+    @staticmethod
+    def _history_entry(round_, estimator, mask, X, y):
+        score = estimator.score(X, y) if hasattr(estimator, "score") else None
+        return {
+            "round": round_,
+            "n_nonzero": int(np.count_nonzero(mask)),
+            "n_features": int(np.count_nonzero(mask.any(axis=0))),
+            "train_score": None if score is None else float(score),
+        }
+
+    # -- delegation ------------------------------------------------------------
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
+    @available_if(estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.predict(X)
+
+    @available_if(estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities from the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.decision_function(X)
+
+    @available_if(estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of the pruned estimator (accuracy or R^2, as the estimator's).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._validate_X(X)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    @property
+    def coef_(self):
+        """``coef_`` of the pruned estimator (exact zeros where pruned)."""
+        return self.estimator_.coef_
+
+    @property
+    def intercept_(self):
+        """``intercept_`` of the pruned estimator."""
+        return self.estimator_.intercept_
+
+    @property
+    def classes_(self):
+        """Class labels of the pruned classifier."""
+        return self.estimator_.classes_
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = deepcopy(inner.classifier_tags)
+        tags.regressor_tags = deepcopy(inner.regressor_tags)
+        # Removing inputs by design may cost accuracy (RFE says the same).
+        prunes = self.n_keep is not None or self.prune_ratio > 0
+        for predictor_tags in (tags.classifier_tags, tags.regressor_tags):
+            if predictor_tags is not None:
+                predictor_tags.poor_score = predictor_tags.poor_score or prunes
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.input_tags.sparse = inner.input_tags.sparse
+        return tags

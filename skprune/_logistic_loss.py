@@ -1,0 +1,255 @@
+"""Masked L2-regularised logistic loss, its gradient and Hessian products.
+
+The objective is scikit-learn's ``LogisticRegression`` objective divided by the
+total sample weight ``S`` (same optimum, better-scaled gradients)::
+
+    f(W, b) = (1 / S) * sum_i s_i * loss(y_i, x_i W^T + b) + ||W||^2 / (2 C S)
+
+with the binomial loss for two classes (one coefficient row) and the
+multinomial loss for more (one row per class). The intercept ``b`` is never
+penalised and never masked. Only the coefficients where ``mask`` is True are
+free; the others stay at exactly zero. ``X`` may be dense or sparse (CSR/CSC)
+and is never densified: columns that carry no free coefficient are dropped
+once, up front, so a heavily pruned problem is also a small one.
+"""
+
+import numpy as np
+from scipy import optimize, sparse
+from scipy.special import expit, logsumexp
+from sklearn.utils.extmath import safe_sparse_dot
+
+SOLVERS = ("lbfgs", "trust-ncg")
+
+
+def n_coef_rows(n_classes):
+    """Rows of ``coef_`` for ``n_classes``: one for binary, one per class else."""
+    return 1 if n_classes == 2 else n_classes
+
+
+class MaskedLogisticLoss:
+    """The objective above on a fixed mask, over a flat parameter vector.
+
+    The parameter vector holds the free coefficients (row-major order of the
+    mask) followed by the intercepts when ``fit_intercept``.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class codes in ``range(n_classes)``.
+    n_classes : int
+    mask : ndarray of bool, shape (n_coef_rows(n_classes), n_features)
+    alpha : float
+        ``1 / C``; ``0`` for no penalty.
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool
+    """
+
+    def __init__(self, X, y, n_classes, *, mask, alpha, sample_weight, fit_intercept):
+        self.n_rows = n_coef_rows(n_classes)
+        self.n_features = X.shape[1]
+        mask = np.asarray(mask, dtype=bool)
+        self.columns = np.flatnonzero(mask.any(axis=0))
+        X = X[:, self.columns]
+        self.X = X.tocsr() if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
+        self.mask = mask[:, self.columns]
+        self.dense_mask = bool(self.mask.all())
+        self.n_free = int(np.count_nonzero(self.mask))
+        self.alpha = float(alpha)
+        self.fit_intercept = fit_intercept
+        self.sample_weight = sample_weight
+        self.weight_sum = float(sample_weight.sum())
+        if self.n_rows == 1:
+            self.target = (y == 1).astype(np.float64)
+        else:
+            self.target = np.zeros((y.shape[0], n_classes))
+            self.target[np.arange(y.shape[0]), y] = 1.0
+        self._cache_theta = None
+        self._cache_proba = None
+        self._cache_result = None
+
+    # -- packing -----------------------------------------------------------
+    def pack(self, coef, intercept):
+        """Flat parameter vector from a full-width ``coef`` and ``intercept``."""
+        free = np.asarray(coef, dtype=np.float64)[:, self.columns][self.mask]
+        if self.fit_intercept:
+            return np.concatenate([free, np.asarray(intercept, dtype=np.float64)])
+        return free
+
+    def _unpack_active(self, theta):
+        if self.dense_mask:
+            coef = theta[: self.n_free].reshape(self.n_rows, -1)
+        else:
+            coef = np.zeros(self.mask.shape)
+            coef[self.mask] = theta[: self.n_free]
+        intercept = (
+            theta[self.n_free :] if self.fit_intercept else np.zeros(self.n_rows)
+        )
+        return coef, intercept
+
+    def unpack(self, theta):
+        """Full-width ``coef`` of shape (n_rows, n_features) and ``intercept``."""
+        active, intercept = self._unpack_active(theta)
+        coef = np.zeros((self.n_rows, self.n_features))
+        coef[:, self.columns] = active
+        return coef, np.array(intercept, dtype=np.float64)
+
+    def _flatten(self, grad_coef, grad_intercept):
+        free = grad_coef.ravel() if self.dense_mask else grad_coef[self.mask]
+        if self.fit_intercept:
+            return np.concatenate([free, grad_intercept])
+        return free
+
+    # -- objective -----------------------------------------------------------
+    def _decision(self, coef, intercept):
+        return safe_sparse_dot(self.X, coef.T) + intercept
+
+    def loss_gradient(self, theta):
+        """Objective value and gradient at ``theta``."""
+        if self._cache_theta is not None and np.array_equal(theta, self._cache_theta):
+            return self._cache_result
+        coef, intercept = self._unpack_active(theta)
+        z = self._decision(coef, intercept)
+        sw = self.sample_weight
+        if self.n_rows == 1:
+            z = z[:, 0]
+            losses = np.logaddexp(0.0, z) - self.target * z
+            proba = expit(z)
+            residual = (sw * (proba - self.target))[:, np.newaxis]
+        else:
+            lse = logsumexp(z, axis=1)
+            losses = lse - np.einsum("ij,ij->i", z, self.target)
+            proba = np.exp(z - lse[:, np.newaxis])
+            residual = sw[:, np.newaxis] * (proba - self.target)
+        grad_coef = safe_sparse_dot(self.X.T, residual).T + self.alpha * coef
+        value = float(sw @ losses) + 0.5 * self.alpha * float(np.sum(coef * coef))
+        grad = self._flatten(grad_coef, residual.sum(axis=0))
+        self._cache_theta = theta.copy()
+        self._cache_proba = proba
+        self._cache_result = (value / self.weight_sum, grad / self.weight_sum)
+        return self._cache_result
+
+    def _proba(self, theta):
+        self.loss_gradient(theta)
+        return self._cache_proba
+
+    def hessp(self, theta, vector):
+        """Hessian of the objective at ``theta`` times ``vector``."""
+        proba = self._proba(theta)
+        v_coef, v_intercept = self._unpack_active(vector)
+        dz = self._decision(v_coef, v_intercept)
+        sw = self.sample_weight
+        if self.n_rows == 1:
+            h = (sw * proba * (1.0 - proba))[:, np.newaxis] * dz
+        else:
+            pdz = proba * dz
+            h = sw[:, np.newaxis] * (pdz - proba * pdz.sum(axis=1, keepdims=True))
+        h_coef = safe_sparse_dot(self.X.T, h).T + self.alpha * v_coef
+        return self._flatten(h_coef, h.sum(axis=0)) / self.weight_sum
+
+
+def _as_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept):
+    n_rows = n_coef_rows(n_classes)
+    if mask is None:
+        mask = np.ones((n_rows, X.shape[1]), dtype=bool)
+    if sample_weight is None:
+        sample_weight = np.ones(X.shape[0])
+    alpha = 0.0 if np.isinf(C) else 1.0 / C
+    return MaskedLogisticLoss(
+        X,
+        np.asarray(y),
+        n_classes,
+        mask=mask,
+        alpha=alpha,
+        sample_weight=np.asarray(sample_weight, dtype=np.float64),
+        fit_intercept=fit_intercept,
+    )
+
+
+def logistic_objective(
+    X, y, n_classes, coef, intercept, *, C=1.0, sample_weight=None, fit_intercept=True
+):
+    """Value of the objective at a full-width ``coef`` (2-D) and ``intercept``."""
+    mask = np.ones_like(np.asarray(coef), dtype=bool)
+    problem = _as_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept)
+    return problem.loss_gradient(problem.pack(coef, intercept))[0]
+
+
+def fit_masked_logistic(
+    X,
+    y,
+    n_classes,
+    *,
+    mask=None,
+    C=1.0,
+    fit_intercept=True,
+    sample_weight=None,
+    coef_init=None,
+    intercept_init=None,
+    max_iter=1000,
+    tol=1e-6,
+    solver="lbfgs",
+):
+    """Minimise the masked logistic objective.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class codes in ``range(n_classes)``.
+    n_classes : int
+        At least 2.
+    mask : ndarray of bool of shape (n_rows, n_features), default=None
+        Free coefficients; ``None`` frees all. ``n_rows`` is 1 for binary
+        problems and ``n_classes`` otherwise.
+    C : float, default=1.0
+        Inverse regularisation strength, as in ``LogisticRegression``;
+        ``np.inf`` for no penalty.
+    fit_intercept : bool, default=True
+    sample_weight : ndarray of shape (n_samples,), default=None
+    coef_init, intercept_init : ndarray, default=None
+        Warm start. Masked-out entries of ``coef_init`` are ignored.
+    max_iter : int, default=1000
+    tol : float, default=1e-6
+        Stop when the largest gradient entry falls below ``tol``.
+    solver : {"lbfgs", "trust-ncg"}, default="lbfgs"
+        L-BFGS, or a trust-region Newton-CG using exact Hessian products.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_rows, n_features)
+        Exactly zero where ``mask`` is False.
+    intercept : ndarray of shape (n_rows,)
+    n_iter : int
+    """
+    problem = _as_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept)
+    n_rows = problem.n_rows
+    coef0 = np.zeros((n_rows, X.shape[1])) if coef_init is None else coef_init
+    intercept0 = np.zeros(n_rows) if intercept_init is None else intercept_init
+    theta0 = problem.pack(np.reshape(coef0, (n_rows, -1)), np.ravel(intercept0))
+    if solver == "lbfgs":
+        result = optimize.minimize(
+            problem.loss_gradient,
+            theta0,
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxiter": max_iter,
+                "maxls": 50,
+                "gtol": tol,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
+    elif solver == "trust-ncg":
+        result = optimize.minimize(
+            lambda theta: problem.loss_gradient(theta)[0],
+            theta0,
+            method="trust-ncg",
+            jac=lambda theta: problem.loss_gradient(theta)[1],
+            hessp=problem.hessp,
+            options={"maxiter": max_iter, "gtol": tol},
+        )
+    else:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
+    coef, intercept = problem.unpack(result.x)
+    return coef, intercept, int(result.nit)

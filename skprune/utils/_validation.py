@@ -1,0 +1,35 @@
+"""Checks and small accessors shared by the estimators."""
+
+import numpy as np
+
+
+def coef_as_2d(estimator, *, name="estimator"):
+    """The fitted ``coef_`` of ``estimator`` as a float 2-D array (a copy).
+
+    Raises a ``TypeError`` naming the estimator when it has no ``coef_``.
+    """
+    coef = getattr(estimator, "coef_", None)
+    if coef is None:
+        raise TypeError(
+            f"The {name} {type(estimator).__name__} does not expose a coef_ "
+            "attribute after fit; coefficient pruning needs a linear model "
+            "(for example LogisticRegression, LinearSVC, Ridge or Lasso)."
+        )
+    coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef)
+    if coef.ndim not in (1, 2):
+        raise TypeError(
+            f"The {name}'s coef_ has {coef.ndim} dimensions; expected 1 or 2."
+        )
+    return np.atleast_2d(coef).astype(np.float64, copy=True)
+
+
+def estimator_has(attr):
+    """``available_if`` check: the fitted or else the unfitted inner estimator
+    has ``attr``."""
+
+    def check(self):
+        inner = getattr(self, "estimator_", self.estimator)
+        getattr(inner, attr)  # raises AttributeError, which available_if expects
+        return True
+
+    return check
