@@ -6,7 +6,18 @@ rows before fitting.
 """
 
 from ._coefficient_pruner import CoefficientPruner
+from ._logistic import (
+    PrunedLogisticRegression,
+    PrunedLogisticRegressionCV,
+    logistic_pruning_path,
+)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["CoefficientPruner", "__version__"]
+__all__ = [
+    "CoefficientPruner",
+    "PrunedLogisticRegression",
+    "PrunedLogisticRegressionCV",
+    "__version__",
+    "logistic_pruning_path",
+]

@@ -1,6 +1,5 @@
 """CoefficientPruner: prune the coefficients of any linear model, then refit."""
 
-import inspect
 from copy import deepcopy
 from numbers import Integral, Real
 
@@ -10,7 +9,6 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -27,13 +25,7 @@ from ._selection import (
     resolve_n_keep,
     select_mask,
 )
-from .utils._validation import coef_as_2d, estimator_has
-
-# scikit-learn 1.7 added ``sample_weight`` to compute_class_weight (it weighs
-# the "balanced" class counts); reproduce whatever the installed version does.
-_CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT = (
-    "sample_weight" in inspect.signature(compute_class_weight).parameters
-)
+from .utils._validation import coef_as_2d, estimator_has, fold_class_weight
 
 
 def l2_logistic_C(estimator):
@@ -57,27 +49,6 @@ def l2_logistic_C(estimator):
     ):
         return estimator.C
     return None
-
-
-def logistic_sample_weight(estimator, y_codes, sample_weight, n_samples):
-    """Sample weights with ``estimator.class_weight`` folded in, as sklearn does."""
-    sample_weight = _check_sample_weight(sample_weight, np.empty((n_samples, 0)))
-    if estimator.class_weight is None:
-        return sample_weight
-    n_classes = len(estimator.classes_)
-    kwargs = (
-        {"sample_weight": sample_weight} if _CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT else {}
-    )
-    class_weight = estimator.class_weight
-    if isinstance(class_weight, dict):
-        class_weight = {
-            int(np.searchsorted(estimator.classes_, label)): weight
-            for label, weight in class_weight.items()
-        }
-    weights = compute_class_weight(
-        class_weight, classes=np.arange(n_classes), y=y_codes, **kwargs
-    )
-    return sample_weight * weights[y_codes]
 
 
 def set_coef(estimator, coef_2d, shape):
@@ -351,8 +322,11 @@ class CoefficientPruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"its classes_ are {estimator.classes_.tolist()}."
             )
         y_codes = np.searchsorted(estimator.classes_, y)
-        sample_weight = logistic_sample_weight(
-            estimator, y_codes, fit_params.get("sample_weight"), X.shape[0]
+        sample_weight = fold_class_weight(
+            estimator.class_weight,
+            estimator.classes_,
+            y,
+            _check_sample_weight(fit_params.get("sample_weight"), X),
         )
         coef, intercept, n_iter = fit_masked_logistic(
             X,

@@ -20,6 +20,11 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 SOLVERS = ("lbfgs", "trust-ncg")
 
+# Live columns are copied into a smaller X only when at most this share of the
+# columns is live: below it the smaller problem pays for the copy, above it the
+# copy would cost memory for little speed.
+SLICE_BELOW = 0.5
+
 
 def n_coef_rows(n_classes):
     """Rows of ``coef_`` for ``n_classes``: one for binary, one per class else."""
@@ -49,9 +54,15 @@ class MaskedLogisticLoss:
         self.n_rows = n_coef_rows(n_classes)
         self.n_features = X.shape[1]
         mask = np.asarray(mask, dtype=bool)
-        self.columns = np.flatnonzero(mask.any(axis=0))
-        X = X[:, self.columns]
-        self.X = X.tocsr() if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
+        live = mask.any(axis=0)
+        # Copy the live columns out only when that makes the problem much
+        # smaller; otherwise work on X itself (no copy) with dead columns masked.
+        if np.count_nonzero(live) <= SLICE_BELOW * live.size:
+            self.columns = np.flatnonzero(live)
+            X = X[:, self.columns]
+        else:
+            self.columns = np.arange(live.size)
+        self.X = X.tocsr() if sparse.issparse(X) else np.asarray(X)
         self.mask = mask[:, self.columns]
         self.dense_mask = bool(self.mask.all())
         self.n_free = int(np.count_nonzero(self.mask))
@@ -147,8 +158,75 @@ class MaskedLogisticLoss:
         h_coef = safe_sparse_dot(self.X.T, h).T + self.alpha * v_coef
         return self._flatten(h_coef, h.sum(axis=0)) / self.weight_sum
 
+    def _curvature(self, proba):
+        """Per-sample curvature weights: (n,) for binary, (n, K, K) blocks else."""
+        sw = self.sample_weight
+        if self.n_rows == 1:
+            return sw * proba * (1.0 - proba)
+        blocks = -proba[:, :, np.newaxis] * proba[:, np.newaxis, :]
+        blocks[:, np.arange(proba.shape[1]), np.arange(proba.shape[1])] += proba
+        return sw[:, np.newaxis, np.newaxis] * blocks
 
-def _as_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept):
+    def hessian_diagonal(self, theta):
+        """Diagonal of the Hessian for every coefficient of the active columns.
+
+        Returns an array of shape (n_rows, n_features), zero on dropped
+        columns. ``X`` is squared element-wise, never densified.
+        """
+        proba = self._proba(theta)
+        sw = self.sample_weight
+        if self.n_rows == 1:
+            weights = (sw * proba * (1.0 - proba))[:, np.newaxis]
+        else:
+            weights = sw[:, np.newaxis] * proba * (1.0 - proba)
+        squared = self.X.multiply(self.X) if sparse.issparse(self.X) else self.X**2
+        active = safe_sparse_dot(squared.T, weights).T + self.alpha
+        diagonal = np.zeros((self.n_rows, self.n_features))
+        diagonal[:, self.columns] = active / self.weight_sum
+        return diagonal
+
+    def hessian(self, theta):
+        """Dense Hessian over the parameter vector (free coefficients, then
+        intercepts), of size ``n_params ** 2``: call it on small problems only."""
+        curvature = self._curvature(self._proba(theta))
+        n_cols = self.X.shape[1]
+        X = self.X
+        if self.fit_intercept:
+            X = (
+                sparse.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+                if sparse.issparse(X)
+                else np.hstack([X, np.ones((X.shape[0], 1))])
+            )
+        width = X.shape[1]
+        if self.n_rows == 1:
+            curvature = curvature[:, np.newaxis, np.newaxis]
+        full = np.empty((self.n_rows, width, self.n_rows, width))
+        for k in range(self.n_rows):
+            for m in range(k, self.n_rows):
+                weights = curvature[:, k, m][:, np.newaxis]
+                if sparse.issparse(X):
+                    weighted = X.multiply(weights).tocsr()
+                else:
+                    weighted = X * weights
+                block = safe_sparse_dot(X.T, weighted, dense_output=True)
+                full[k, :, m, :] = block
+                full[m, :, k, :] = block.T
+        full /= self.weight_sum
+        coef_index = np.flatnonzero(self.mask.ravel())
+        rows, cols = np.divmod(coef_index, n_cols)
+        index = rows * width + cols
+        if self.fit_intercept:
+            index = np.concatenate([index, np.arange(self.n_rows) * width + n_cols])
+        full = full.reshape(self.n_rows * width, self.n_rows * width)
+        hessian = full[np.ix_(index, index)]
+        diagonal = np.arange(self.n_free)
+        hessian[diagonal, diagonal] += self.alpha / self.weight_sum
+        return hessian
+
+
+def logistic_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept):
+    """``MaskedLogisticLoss`` with scikit-learn's conventions: ``C`` (``np.inf``
+    for no penalty), ``mask=None`` for all free, ``sample_weight=None`` for 1."""
     n_rows = n_coef_rows(n_classes)
     if mask is None:
         mask = np.ones((n_rows, X.shape[1]), dtype=bool)
@@ -171,7 +249,7 @@ def logistic_objective(
 ):
     """Value of the objective at a full-width ``coef`` (2-D) and ``intercept``."""
     mask = np.ones_like(np.asarray(coef), dtype=bool)
-    problem = _as_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept)
+    problem = logistic_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept)
     return problem.loss_gradient(problem.pack(coef, intercept))[0]
 
 
@@ -222,11 +300,21 @@ def fit_masked_logistic(
     intercept : ndarray of shape (n_rows,)
     n_iter : int
     """
-    problem = _as_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept)
+    problem = logistic_problem(X, y, n_classes, mask, C, sample_weight, fit_intercept)
     n_rows = problem.n_rows
     coef0 = np.zeros((n_rows, X.shape[1])) if coef_init is None else coef_init
     intercept0 = np.zeros(n_rows) if intercept_init is None else intercept_init
     theta0 = problem.pack(np.reshape(coef0, (n_rows, -1)), np.ravel(intercept0))
+    theta, n_iter, _ = minimize_logistic(problem, theta0, max_iter, tol, solver)
+    coef, intercept = problem.unpack(theta)
+    return coef, intercept, n_iter
+
+
+def minimize_logistic(problem, theta0, max_iter, tol, solver="lbfgs"):
+    """Minimise ``problem`` from ``theta0``.
+
+    Returns the optimum, the number of iterations and whether ``tol`` was met.
+    """
     if solver == "lbfgs":
         result = optimize.minimize(
             problem.loss_gradient,
@@ -251,5 +339,5 @@ def fit_masked_logistic(
         )
     else:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
-    coef, intercept = problem.unpack(result.x)
-    return coef, intercept, int(result.nit)
+    converged = bool(result.success) and result.nit < max_iter
+    return result.x, int(result.nit), converged

@@ -4,7 +4,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skprune import CoefficientPruner
+from skprune import (
+    CoefficientPruner,
+    PrunedLogisticRegression,
+    PrunedLogisticRegressionCV,
+)
 
 ESTIMATORS = [
     CoefficientPruner(LogisticRegression()),
@@ -13,6 +17,11 @@ ESTIMATORS = [
     CoefficientPruner(LinearSVC()),
     CoefficientPruner(Ridge()),
     CoefficientPruner(LinearRegression(), granularity="feature", n_iter=2),
+    PrunedLogisticRegression(),
+    PrunedLogisticRegression(granularity="feature", criterion="obs", n_iter=2),
+    PrunedLogisticRegression(criterion="magnitude", refit=False),
+    PrunedLogisticRegressionCV(cv=3),
+    PrunedLogisticRegressionCV(cv=3, granularity="feature", prune_ratios=[0.0, 0.5]),
 ]
 
 

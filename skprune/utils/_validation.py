@@ -1,6 +1,28 @@
 """Checks and small accessors shared by the estimators."""
 
+import inspect
+
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+
+# scikit-learn 1.7 added ``sample_weight`` to compute_class_weight (it weighs
+# the "balanced" class counts); reproduce whatever the installed version does,
+# so that skprune's refits solve the same problem as LogisticRegression.
+_CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT = (
+    "sample_weight" in inspect.signature(compute_class_weight).parameters
+)
+
+
+def fold_class_weight(class_weight, classes, y, sample_weight):
+    """``sample_weight`` times the weight of each row's class, computed as
+    scikit-learn's ``LogisticRegression`` does. Returns a new array."""
+    if class_weight is None:
+        return np.array(sample_weight, dtype=np.float64)
+    kwargs = (
+        {"sample_weight": sample_weight} if _CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT else {}
+    )
+    weights = compute_class_weight(class_weight, classes=classes, y=y, **kwargs)
+    return sample_weight * weights[np.searchsorted(classes, y)]
 
 
 def coef_as_2d(estimator, *, name="estimator"):
