@@ -454,3 +454,16 @@ def test_inputs_are_not_modified(wine):
     np.testing.assert_array_equal(y, saved[2])
     np.testing.assert_array_equal(sw, 1.0)
     assert clone(PrunedLogisticRegressionCV(n_keeps=range(1, 4))).n_keeps == range(1, 4)
+
+
+def test_default_scoring_is_neg_log_loss(wine):
+    X, y = wine
+    params = dict(n_keeps=[2, 5, 9], cv=3)
+    default = PrunedLogisticRegressionCV(**params).fit(X, y)
+    scorer = PrunedLogisticRegressionCV(scoring="neg_log_loss", **params).fit(X, y)
+    np.testing.assert_allclose(
+        default.cv_results_["mean_test_score"],
+        scorer.cv_results_["mean_test_score"],
+        rtol=1e-12,
+    )
+    assert default.n_keep_ == scorer.n_keep_

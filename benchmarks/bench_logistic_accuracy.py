@@ -1,0 +1,204 @@
+"""Target 1: accuracy at equal size, skprune vs RFE, an L1 path and abess.
+
+Feature granularity: keep 10%, 25% and 50% of the features and compare mean
+test accuracy (over several stratified 70/30 splits, standardized on the
+training part) of
+
+- ``PrunedLogisticRegression(n_keep=k, granularity="feature")`` with its
+  default criterion and schedule, and the other criteria / n_iter for context;
+- ``RFE(LogisticRegression(), n_features_to_select=k, step=1)``;
+- an L1 path: ``LogisticRegression(l1_ratio=1, solver="saga")`` over 40 values
+  of C (warm-started); at each k, the path model with the most features <= k;
+- ``abess.LogisticRegression(support_size=[k])`` (binary) or
+  ``abess.MultinomialRegression(support_size=[k])`` (multiclass).
+
+Data: breast_cancer, wine, digits (pixels constant on a training split are
+dropped for every method), and two synthetic designs
+(``make_classification`` with 40 features, 8 informative + 8 redundant; and a
+sparse-truth logistic model with correlated features, 50 features, 6 true).
+
+    python benchmarks/bench_logistic_accuracy.py [--quick] [--out FILE.json]
+"""
+
+import time
+import warnings
+
+import numpy as np
+from _harness import parse_args, print_table, write_json
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_wine,
+    make_classification,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import RFE
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skprune import PrunedLogisticRegression
+
+KEPT = (0.10, 0.25, 0.50)
+
+
+def correlated_logistic(n=600, p=50, k=6, rho=0.5, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.sqrt(1 - rho) * rng.randn(n, p) + np.sqrt(rho) * rng.randn(n, 1)
+    beta = np.zeros(p)
+    beta[rng.choice(p, k, replace=False)] = rng.choice([-1, 1], k) * rng.uniform(
+        0.5, 1.5, k
+    )
+    y = (rng.rand(n) < 1 / (1 + np.exp(-X @ beta))).astype(int)
+    return X, y
+
+
+DATASETS = {
+    "breast_cancer": lambda: load_breast_cancer(return_X_y=True),
+    "wine": lambda: load_wine(return_X_y=True),
+    "digits": lambda: load_digits(return_X_y=True),
+    "make_classification": lambda: make_classification(
+        800, 40, n_informative=8, n_redundant=8, random_state=0
+    ),
+    "correlated_logistic": correlated_logistic,
+}
+
+
+def skprune_methods(k, full):
+    methods = {
+        "skprune default": PrunedLogisticRegression(n_keep=k, granularity="feature")
+    }
+    if full:
+        for criterion in ("obd", "obs", "magnitude"):
+            for n_iter in (1, 5, 10):
+                methods[f"skprune {criterion} n_iter={n_iter}"] = (
+                    PrunedLogisticRegression(
+                        n_keep=k,
+                        granularity="feature",
+                        criterion=criterion,
+                        n_iter=n_iter,
+                    )
+                )
+    return methods
+
+
+def l1_path(X_tr, y_tr, X_te, y_te):
+    """(features used, test accuracy, accuracy of an L2 refit on the same
+    features) along a warm-started L1 path over C."""
+    model = LogisticRegression(
+        l1_ratio=1.0, solver="saga", warm_start=True, max_iter=2000, tol=1e-4
+    )
+    path = []
+    for C in np.logspace(-3, 1, 40):
+        model.set_params(C=C).fit(X_tr, y_tr)
+        support = np.any(model.coef_ != 0, axis=0)
+        refit_acc = np.nan
+        if support.any():
+            refit = LogisticRegression(max_iter=1000).fit(X_tr[:, support], y_tr)
+            refit_acc = float(refit.score(X_te[:, support], y_te))
+        path.append((int(support.sum()), float(model.score(X_te, y_te)), refit_acc))
+    return path
+
+
+def l1_accuracy_at(path, k, refit):
+    """Accuracy of the path model with the most features <= k (NaN if none)."""
+    feasible = [point for point in path if 0 < point[0] <= k]
+    if not feasible:
+        return np.nan
+    return max(feasible, key=lambda point: point[0])[2 if refit else 1]
+
+
+def abess_model(k, n_classes):
+    import abess
+
+    if n_classes == 2:
+        return abess.LogisticRegression(support_size=[k])
+    return abess.MultinomialRegression(support_size=[k])
+
+
+def main():
+    args = parse_args(__doc__)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    n_splits = args.repeats or (1 if args.quick else 5)
+    datasets = ["wine"] if args.quick else list(DATASETS)
+    rows = []
+    for data_name in datasets:
+        X, y = DATASETS[data_name]()
+        n_classes = len(np.unique(y))
+        for split in range(n_splits):
+            X_tr, X_te, y_tr, y_te = train_test_split(
+                X, y, test_size=0.3, stratify=y, random_state=split
+            )
+            # columns constant on the training rows carry nothing (and abess
+            # refuses them): drop them for every method
+            varying = X_tr.std(axis=0) > 0
+            scaler = StandardScaler().fit(X_tr[:, varying])
+            X_tr = scaler.transform(X_tr[:, varying])
+            X_te = scaler.transform(X_te[:, varying])
+            l1 = l1_path(X_tr, y_tr, X_te, y_te)
+            for fraction in KEPT:
+                k = max(1, round(fraction * X.shape[1]))
+                results = {}
+                for name, model in {
+                    **skprune_methods(k, full=not args.quick),
+                    "RFE step=1": RFE(
+                        LogisticRegression(max_iter=1000), n_features_to_select=k
+                    ),
+                    "abess": abess_model(k, n_classes),
+                }.items():
+                    start = time.perf_counter()
+                    model.fit(X_tr, y_tr)
+                    elapsed = time.perf_counter() - start
+                    if name == "abess":
+                        proba = model.predict_proba(X_te)
+                        if proba.ndim == 1:
+                            pred = (proba > 0.5).astype(int)
+                        else:
+                            pred = np.unique(y_tr)[proba.argmax(axis=1)]
+                        acc = float(np.mean(pred == y_te))
+                    else:
+                        acc = float(model.score(X_te, y_te))
+                    results[name] = (acc, elapsed)
+                results["L1 path (saga)"] = (l1_accuracy_at(l1, k, False), np.nan)
+                results["L1 path + L2 refit"] = (l1_accuracy_at(l1, k, True), np.nan)
+                for name, (acc, elapsed) in results.items():
+                    rows.append(
+                        {
+                            "data": data_name,
+                            "split": split,
+                            "kept": f"{fraction:.0%}",
+                            "k": k,
+                            "method": name,
+                            "test_acc": acc,
+                            "time_s": elapsed,
+                        }
+                    )
+    summary = {}
+    for row in rows:
+        key = (row["data"], row["kept"], row["method"])
+        summary.setdefault(key, []).append(row["test_acc"])
+    # NaN (an L1 path with no model that small) counts as a miss, not a skip
+    table = [
+        {"data": d, "kept": kept, "method": m, "mean_test_acc": float(np.mean(v))}
+        for (d, kept, m), v in summary.items()
+    ]
+    print_table(table, ["data", "kept", "method", "mean_test_acc"])
+    overall = {}
+    for row in rows:
+        overall.setdefault(row["method"], []).append(row["test_acc"])
+    print("\nmean test accuracy over all data sets, fractions and splits:")
+    print_table(
+        sorted(
+            (
+                {"method": m, "mean_test_acc": float(np.mean(v)), "n": len(v)}
+                for m, v in overall.items()
+            ),
+            key=lambda r: -r["mean_test_acc"],
+        ),
+        ["method", "mean_test_acc", "n"],
+    )
+    write_json(args.out, {"splits": n_splits, "rows": rows, "summary": table})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Target 4: PrunedLogisticRegression on a large sparse CSR matrix.
+
+CSR X with n=200,000 rows, p=20,000 columns, density 1e-3 (4M stored values,
+standard normal), labels from a logistic model on 1,000 true features.
+``PrunedLogisticRegression(prune_ratio=0.99)`` (defaults otherwise) against a
+plain ``LogisticRegression().fit`` on the same matrix, alternating:
+
+- wall time of ``fit`` (median over repeats, ratio to LogisticRegression);
+- extra memory of ``fit``: peak of Python/numpy allocations during the fit
+  (``tracemalloc``; X itself is allocated before and not counted), ratio to
+  LogisticRegression's.
+
+    python benchmarks/bench_sparse_scale.py [--quick] [--repeats N] [--out F]
+"""
+
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from _harness import parse_args, print_table, time_summary, write_json
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from skprune import PrunedLogisticRegression
+
+
+def make_data(n, p, density, seed=0):
+    """CSR with round(density * p) values per row at uniformly random columns
+    (scipy.sparse.random would draw from all n * p positions: 30 GB here)."""
+    rng = np.random.RandomState(seed)
+    per_row = max(1, round(density * p))
+    indptr = np.arange(0, n * per_row + 1, per_row)
+    indices = rng.randint(0, p, size=n * per_row)
+    X = sp.csr_matrix((rng.standard_normal(n * per_row), indices, indptr), (n, p))
+    X.sum_duplicates()
+    beta = np.zeros(p)
+    n_true = p // 20  # about one true feature per row at density 1e-3
+    beta[rng.choice(p, n_true, replace=False)] = rng.choice([-2, 2], n_true)
+    y = (rng.rand(n) < 1 / (1 + np.exp(-(X @ beta)))).astype(int)
+    return X, y
+
+
+def measure(make_model, X, y):
+    tracemalloc.start()
+    start = time.perf_counter()
+    model = make_model().fit(X, y)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return model, elapsed, peak
+
+
+def main():
+    args = parse_args(__doc__)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    n, p = (20_000, 2_000) if args.quick else (200_000, 20_000)
+    repeats = args.repeats or (1 if args.quick else 3)
+    X, y = make_data(n, p, 1e-3)
+    X_test, y_test = make_data(20_000, p, 1e-3, seed=1)
+    methods = {
+        "LogisticRegression().fit": LogisticRegression,
+        "PrunedLogisticRegression(prune_ratio=0.99)": lambda: PrunedLogisticRegression(
+            prune_ratio=0.99
+        ),
+    }
+    record = {name: {"times": [], "peaks": []} for name in methods}
+    for _ in range(repeats):
+        for name, make_model in methods.items():
+            model, elapsed, peak = measure(make_model, X, y)
+            record[name]["times"].append(elapsed)
+            record[name]["peaks"].append(peak)
+            record[name]["model"] = model
+    base = record["LogisticRegression().fit"]
+    base_time = np.median(base["times"])
+    base_peak = np.median(base["peaks"])
+    rows = []
+    for name, rec in record.items():
+        t = time_summary(rec["times"])
+        peak = float(np.median(rec["peaks"]))
+        model = rec["model"]
+        rows.append(
+            {
+                "method": name,
+                "time_s": t["median"],
+                "min_s": t["min"],
+                "max_s": t["max"],
+                "time_ratio": t["median"] / base_time,
+                "extra_MB": peak / 2**20,
+                "memory_ratio": peak / base_peak,
+                "nonzero_coef": int(np.count_nonzero(model.coef_)),
+                "test_acc": float(model.score(X_test, y_test)),
+            }
+        )
+    x_mb = (X.data.nbytes + X.indices.nbytes + X.indptr.nbytes) / 2**20
+    print(f"X: {n} x {p} CSR, nnz={X.nnz} ({x_mb:.0f} MB), repeats={repeats}\n")
+    print_table(
+        rows,
+        [
+            "method",
+            "time_s",
+            "min_s",
+            "max_s",
+            "time_ratio",
+            "extra_MB",
+            "memory_ratio",
+            "nonzero_coef",
+            "test_acc",
+        ],
+    )
+    write_json(args.out, {"n": n, "p": p, "nnz": int(X.nnz), "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
