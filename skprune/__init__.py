@@ -11,6 +11,7 @@ from ._logistic import (
     PrunedLogisticRegressionCV,
     logistic_pruning_path,
 )
+from ._sample_subsetter import SampleSubsetter
 
 __version__ = "0.1.0.dev0"
 
@@ -18,6 +19,7 @@ __all__ = [
     "CoefficientPruner",
     "PrunedLogisticRegression",
     "PrunedLogisticRegressionCV",
+    "SampleSubsetter",
     "__version__",
     "logistic_pruning_path",
 ]

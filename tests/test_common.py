@@ -8,6 +8,7 @@ from skprune import (
     CoefficientPruner,
     PrunedLogisticRegression,
     PrunedLogisticRegressionCV,
+    SampleSubsetter,
 )
 
 ESTIMATORS = [
@@ -22,6 +23,10 @@ ESTIMATORS = [
     PrunedLogisticRegression(criterion="magnitude", refit=False),
     PrunedLogisticRegressionCV(cv=3),
     PrunedLogisticRegressionCV(cv=3, granularity="feature", prune_ratios=[0.0, 0.5]),
+    SampleSubsetter(LogisticRegression()),
+    SampleSubsetter(Ridge()),
+    SampleSubsetter(LogisticRegression(), strategy="kcenter", keep="hard"),
+    SampleSubsetter(Ridge(), strategy="herding", prune_ratio=0.3),
 ]
 
 

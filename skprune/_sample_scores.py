@@ -1,0 +1,332 @@
+"""Per-row scores for training-sample pruning.
+
+A strategy is a pure function ``(X, y, context) -> scores`` returning one score
+per row, **higher meaning easier** (more typical, more confidently right):
+``keep="easy"`` keeps the highest scores, ``keep="hard"`` the lowest. Model-based
+strategies read out-of-fold predictions from ``context`` (computed once, lazily,
+so a row is never judged by a model that saw it). Adding a strategy means
+adding a function to ``STRATEGIES``; no estimator changes.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit, softmax
+from sklearn.base import clone
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import row_norms, safe_sparse_dot
+
+# ``forgetting`` trains its scorer for this many passes over the data.
+FORGETTING_EPOCHS = 10
+
+
+@dataclass
+class ScoringContext:
+    """What a strategy may use besides ``X`` and ``y``.
+
+    ``y_codes`` are class codes (classification) or the float target
+    (regression); ``n_select`` is how many rows a greedy selection strategy
+    (k-center, herding) must pick, per group (see ``groups``).
+    """
+
+    X: object
+    y_codes: np.ndarray
+    classes: np.ndarray  # None for regression
+    scorer: object
+    cv: object
+    random_state: object
+    n_jobs: object
+    groups: list  # row indices of each group scored on its own
+    n_select: list  # rows a greedy strategy picks in each group
+    fit_params: dict
+
+    @property
+    def is_classifier(self):
+        return self.classes is not None
+
+    def _oof(self, method):
+        if self.is_classifier and isinstance(self.cv, Integral):
+            counts = np.bincount(self.y_codes)
+            if self.cv > counts.min():
+                raise ValueError(
+                    f"cv={self.cv} folds is more than the {counts.min()} rows of "
+                    f"the least populated class {self.classes[counts.argmin()]!r}; "
+                    "lower cv or give more rows of that class."
+                )
+        return cross_val_predict(
+            self.scorer,
+            self.X,
+            self.y_codes,
+            cv=check_cv(self.cv, self.y_codes, classifier=self.is_classifier),
+            method=method,
+            n_jobs=self.n_jobs,
+            params=self.fit_params,
+        )
+
+    @cached_property
+    def oof_proba(self):
+        """Out-of-fold class probabilities, shape (n_samples, n_classes).
+
+        From ``predict_proba`` when the scorer has it, else a sigmoid/softmax
+        of its decision values (uncalibrated, but ordered alike).
+        """
+        if hasattr(self.scorer, "predict_proba"):
+            return self._oof("predict_proba")
+        decision = self.oof_decision
+        if decision.ndim == 1:
+            positive = expit(decision)
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(decision, axis=1)
+
+    @cached_property
+    def oof_decision(self):
+        """Out-of-fold decision values (``decision_function``, else log-odds of
+        ``predict_proba``)."""
+        if hasattr(self.scorer, "decision_function"):
+            return self._oof("decision_function")
+        proba = np.clip(self._oof("predict_proba"), 1e-15, 1.0)
+        return np.log(proba)
+
+    @cached_property
+    def oof_predict(self):
+        """Out-of-fold predictions (regression)."""
+        return self._oof("predict")
+
+
+def _true_class_margin(values, y_codes):
+    """``v_y - max_{k != y} v_k`` for 2-D ``values``; signed value for 1-D."""
+    if values.ndim == 1:
+        return np.where(y_codes == 1, values, -values)
+    rows = np.arange(len(y_codes))
+    true = values[rows, y_codes]
+    others = values.copy()
+    others[rows, y_codes] = -np.inf
+    return true - others.max(axis=1)
+
+
+def _onehot_residual_norm(proba, y_codes):
+    """``||p(x) - onehot(y)||_2`` per row."""
+    residual = proba.copy()
+    residual[np.arange(len(y_codes)), y_codes] -= 1.0
+    return np.sqrt(np.einsum("ij,ij->i", residual, residual))
+
+
+def random(X, y, context):
+    """Uniform random scores: the baseline every strategy must beat."""
+    return check_random_state(context.random_state).random_sample(X.shape[0])
+
+
+def margin(X, y, context):
+    """Signed out-of-fold margin of the given label: the decision value of the
+    true class minus the best other class (positive when classified right)."""
+    return _true_class_margin(context.oof_decision, context.y_codes)
+
+
+def loss(X, y, context):
+    """Minus the out-of-fold loss: log-loss of the given label (classification)
+    or absolute residual (regression)."""
+    if not context.is_classifier:
+        return -np.abs(context.y_codes - context.oof_predict)
+    proba = context.oof_proba[np.arange(len(context.y_codes)), context.y_codes]
+    return np.log(np.clip(proba, 1e-15, 1.0))
+
+
+def el2n(X, y, context):
+    """Minus EL2N, ``||p(x) - onehot(y)||_2`` (Paul et al. 2021), out of fold."""
+    return -_onehot_residual_norm(context.oof_proba, context.y_codes)
+
+
+def grand(X, y, context):
+    """Minus GraNd, the norm of the per-row gradient of the log-loss of a linear
+    model: exactly ``||p - onehot(y)|| * sqrt(||x||^2 + 1)`` (the ``+ 1`` is
+    the intercept). Row norms of sparse ``X`` come from its stored values."""
+    norms = np.sqrt(row_norms(X, squared=True) + 1.0)
+    return -_onehot_residual_norm(context.oof_proba, context.y_codes) * norms
+
+
+def forgetting(X, y, context):
+    """Minus the number of forgetting events (Toneva et al. 2019).
+
+    The scorer (itself when it has ``partial_fit``, else
+    ``SGDClassifier(loss="log_loss")``) is trained for ``FORGETTING_EPOCHS``
+    passes over the shuffled rows with ``partial_fit``; after each pass a row
+    that goes from right to wrong counts one event. Rows never learned count
+    ``FORGETTING_EPOCHS + 1``. Forgetting is a property of training on the
+    row, so it is measured in-sample by definition. Ties are broken by the
+    share of passes the row was right in (more is easier).
+    """
+    rng = check_random_state(context.random_state)
+    model = context.scorer
+    if not hasattr(model, "partial_fit"):
+        model = SGDClassifier(loss="log_loss", random_state=rng.randint(2**31 - 1))
+    model = clone(model)
+    codes = context.y_codes
+    classes = np.arange(len(context.classes))
+    previous = np.zeros(len(codes), dtype=bool)
+    events = np.zeros(len(codes))
+    correct_count = np.zeros(len(codes))
+    for _ in range(FORGETTING_EPOCHS):
+        order = rng.permutation(len(codes))
+        model.partial_fit(X[order], codes[order], classes=classes)
+        correct = model.predict(X) == codes
+        events += previous & ~correct
+        correct_count += correct
+        previous = correct
+    events[correct_count == 0] = FORGETTING_EPOCHS + 1
+    return -events + correct_count / (FORGETTING_EPOCHS + 1)
+
+
+def noise(X, y, context):
+    """Label quality: out-of-fold normalized margin ``p_y - max_{k != y} p_k``
+    (low for rows whose given label is likely wrong)."""
+    return _true_class_margin(context.oof_proba, context.y_codes)
+
+
+def estimate_label_issues(proba, y_codes):
+    """Per-class count of likely-wrong labels, confident-learning style.
+
+    Class thresholds are the mean out-of-fold probability of each class over
+    the rows labelled with it. A row labelled ``i`` is counted in cell
+    ``(i, j)`` of the confident joint when ``p_j`` reaches class ``j``'s
+    threshold (the largest such ``p_j`` wins). Each row of the joint is then
+    calibrated to the class's row count; the off-diagonal mass of row ``i`` is
+    the estimated number of wrong labels among the rows labelled ``i``.
+    """
+    n_classes = proba.shape[1]
+    counts = np.bincount(y_codes, minlength=n_classes)
+    thresholds = np.array(
+        [proba[y_codes == k, k].mean() if counts[k] else 1.0 for k in range(n_classes)]
+    )
+    above = proba >= thresholds - 1e-12
+    candidates = np.where(above, proba, -np.inf)
+    best = candidates.argmax(axis=1)
+    confident = above.any(axis=1)
+    joint = np.zeros((n_classes, n_classes))
+    np.add.at(joint, (y_codes[confident], best[confident]), 1.0)
+    row_sums = joint.sum(axis=1, keepdims=True)
+    calibrated = np.divide(
+        joint * counts[:, np.newaxis],
+        row_sums,
+        out=np.zeros_like(joint),
+        where=row_sums > 0,
+    )
+    off_diagonal = calibrated.sum(axis=1) - np.diag(calibrated)
+    return np.minimum(np.round(off_diagonal).astype(int), counts)
+
+
+def _greedy_groups(X, context, select):
+    scores = np.empty(X.shape[0])
+    for rows, n_select in zip(context.groups, context.n_select, strict=True):
+        group = X[rows]
+        order = select(group, n_select)
+        group_scores = np.full(len(rows), -float(len(rows)))
+        group_scores[order] = -np.arange(len(order), dtype=np.float64)
+        # normalise so groups of different sizes mix fairly
+        scores[rows] = group_scores / len(rows)
+    return scores
+
+
+def _squared_distances_to(X, sq_norms, point, point_sq_norm):
+    """``||x_i - point||^2`` for every row, without an n x n matrix."""
+    cross = np.asarray(safe_sparse_dot(X, point)).ravel()
+    return np.maximum(sq_norms - 2.0 * cross + point_sq_norm, 0.0)
+
+
+def _row(X, i):
+    row = X[i]
+    return row.toarray().ravel() if sparse.issparse(row) else np.asarray(row)
+
+
+def _kcenter_order(X, n_select):
+    """Greedy k-center: start at the row nearest the mean, then repeatedly take
+    the row farthest from everything taken. O(n_select * nnz(X)) time, O(n)
+    memory: one distance vector, updated per pick."""
+    if n_select == 0:
+        return np.array([], dtype=int)
+    sq_norms = row_norms(X, squared=True)
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    nearest = _squared_distances_to(X, sq_norms, mean, mean @ mean)
+    order = [int(np.argmin(nearest))]
+    center = _row(X, order[0])
+    closest = _squared_distances_to(X, sq_norms, center, center @ center)
+    for _ in range(1, n_select):
+        closest[order[-1]] = -1.0
+        pick = int(np.argmax(closest))
+        order.append(pick)
+        center = _row(X, pick)
+        closest = np.minimum(
+            closest, _squared_distances_to(X, sq_norms, center, center @ center)
+        )
+        closest[order] = -1.0
+    return np.asarray(order)
+
+
+def _herding_order(X, n_select):
+    """Herding (Welling 2009, as in iCaRL): repeatedly take the row that brings
+    the mean of the taken rows closest to the mean of all rows. O(n) memory."""
+    sq_norms = row_norms(X, squared=True)
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    total = np.zeros_like(mean)
+    taken = np.zeros(X.shape[0], dtype=bool)
+    order = []
+    for t in range(1, n_select + 1):
+        # || (total + x_i) / t - mean ||^2, expanded: a = total / t - mean
+        a = total / t - mean
+        cost = a @ a + 2.0 * np.asarray(safe_sparse_dot(X, a)).ravel() / t
+        cost += sq_norms / t**2
+        cost[taken] = np.inf
+        pick = int(np.argmin(cost))
+        order.append(pick)
+        taken[pick] = True
+        total += _row(X, pick)
+    return np.asarray(order, dtype=int)
+
+
+def kcenter(X, y, context):
+    """Greedy k-center coreset (Sener & Savarese 2018), per class when the
+    selection is stratified: rows picked earlier score higher; unpicked rows
+    score lowest."""
+    return _greedy_groups(X, context, _kcenter_order)
+
+
+def herding(X, y, context):
+    """Herding selection (Welling 2009), per class when stratified: rows
+    picked earlier score higher."""
+    return _greedy_groups(X, context, _herding_order)
+
+
+def prototype(X, y, context):
+    """Minus the distance to the class's k-means centroid (one centroid per
+    class: its mean), as in Sorscher et al. 2022: typical rows are easy."""
+    scores = np.empty(X.shape[0])
+    sq_norms = row_norms(X, squared=True)
+    for k in range(len(context.classes)):
+        rows = np.flatnonzero(context.y_codes == k)
+        group = X[rows]
+        centroid = np.asarray(group.mean(axis=0)).ravel()
+        scores[rows] = -np.sqrt(
+            _squared_distances_to(group, sq_norms[rows], centroid, centroid @ centroid)
+        )
+    return scores
+
+
+STRATEGIES = {
+    "random": random,
+    "margin": margin,
+    "loss": loss,
+    "el2n": el2n,
+    "grand": grand,
+    "forgetting": forgetting,
+    "noise": noise,
+    "kcenter": kcenter,
+    "herding": herding,
+    "prototype": prototype,
+}
+
+REGRESSION_STRATEGIES = ("random", "loss", "kcenter", "herding")
+GREEDY = ("kcenter", "herding")
