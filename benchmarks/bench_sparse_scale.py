@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from skprune import PrunedLogisticRegression
 
 
-def make_data(n, p, density, seed=0):
+def make_data(n, p, density, seed=0, beta=None):
     """CSR with round(density * p) values per row at uniformly random columns
     (scipy.sparse.random would draw from all n * p positions: 30 GB here)."""
     rng = np.random.RandomState(seed)
@@ -35,11 +35,12 @@ def make_data(n, p, density, seed=0):
     indices = rng.randint(0, p, size=n * per_row)
     X = sp.csr_matrix((rng.standard_normal(n * per_row), indices, indptr), (n, p))
     X.sum_duplicates()
-    beta = np.zeros(p)
-    n_true = p // 20  # about one true feature per row at density 1e-3
-    beta[rng.choice(p, n_true, replace=False)] = rng.choice([-2, 2], n_true)
+    if beta is None:
+        beta = np.zeros(p)
+        n_true = p // 20  # about one true feature per row at density 1e-3
+        beta[rng.choice(p, n_true, replace=False)] = rng.choice([-2, 2], n_true)
     y = (rng.rand(n) < 1 / (1 + np.exp(-(X @ beta)))).astype(int)
-    return X, y
+    return X, y, beta
 
 
 def measure(make_model, X, y):
@@ -57,8 +58,8 @@ def main():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     n, p = (20_000, 2_000) if args.quick else (200_000, 20_000)
     repeats = args.repeats or (1 if args.quick else 3)
-    X, y = make_data(n, p, 1e-3)
-    X_test, y_test = make_data(20_000, p, 1e-3, seed=1)
+    X, y, beta = make_data(n, p, 1e-3)
+    X_test, y_test, _ = make_data(20_000, p, 1e-3, seed=1, beta=beta)
     methods = {
         "LogisticRegression().fit": LogisticRegression,
         "PrunedLogisticRegression(prune_ratio=0.99)": lambda: PrunedLogisticRegression(

@@ -120,17 +120,12 @@ def prune_logistic(
     rng = check_random_state(random_state)
     n_classes = len(classes)
     n_rows = n_coef_rows(n_classes)
-    make_problem = partial(
-        logistic_problem,
-        X,
-        y_codes,
-        n_classes,
-        C=C,
-        sample_weight=sample_weight,
-        fit_intercept=fit_intercept,
+    dense_problem = logistic_problem(
+        X, y_codes, n_classes, None, C, sample_weight, fit_intercept
     )
+    make_problem = dense_problem.restrict
     solve = partial(_solve, max_iter=max_iter, tol=tol)
-    problem = make_problem(None)
+    problem = dense_problem
     coef0 = np.zeros((n_rows, X.shape[1])) if coef_init is None else coef_init
     intercept0 = np.zeros(n_rows) if intercept_init is None else intercept_init
     coef, intercept, n_iter, value = solve(problem, coef0, intercept0)
@@ -146,6 +141,7 @@ def prune_logistic(
             criterion, coef, X, y, state, rng, criteria=LOGISTIC_CRITERIA
         )
         mask = select_mask(scores, n_keep, granularity, alive=mask)
+        del state  # the previous round's problem need not outlive its scores
         problem = make_problem(mask)
         if refit:
             coef, intercept, n_iter, value = solve(problem, coef, intercept)

@@ -13,6 +13,8 @@ and is never densified: columns that carry no free coefficient are dropped
 once, up front, so a heavily pruned problem is also a small one.
 """
 
+import copy
+
 import numpy as np
 from scipy import optimize, sparse
 from scipy.special import logsumexp
@@ -54,32 +56,42 @@ class MaskedLogisticLoss:
     def __init__(self, X, y, n_classes, *, mask, alpha, sample_weight, fit_intercept):
         self.n_rows = n_coef_rows(n_classes)
         self.n_features = X.shape[1]
+        self.full_X = X.tocsr() if sparse.issparse(X) else np.asarray(X)
+        self.alpha = float(alpha)
+        self.fit_intercept = fit_intercept
+        self.sample_weight = sample_weight
+        self.weight_sum = float(sample_weight.sum())
+        if self.n_rows == 1:
+            self.weighted_target = sample_weight * (y == 1)
+        else:
+            self.target = np.zeros((y.shape[0], n_classes))
+            self.target[np.arange(y.shape[0]), y] = 1.0
+        self._set_mask(mask)
+
+    def _set_mask(self, mask):
         mask = np.asarray(mask, dtype=bool)
         live = mask.any(axis=0)
         # Copy the live columns out only when that makes the problem much
         # smaller; otherwise work on X itself (no copy) with dead columns masked.
         if np.count_nonzero(live) <= SLICE_BELOW * live.size:
             self.columns = np.flatnonzero(live)
-            X = X[:, self.columns]
+            self.X = self.full_X[:, self.columns]
         else:
             self.columns = np.arange(live.size)
-        self.X = X.tocsr() if sparse.issparse(X) else np.asarray(X)
+            self.X = self.full_X
         self.mask = mask[:, self.columns]
         self.dense_mask = bool(self.mask.all())
         self.n_free = int(np.count_nonzero(self.mask))
-        self.alpha = float(alpha)
-        self.fit_intercept = fit_intercept
-        self.sample_weight = sample_weight
-        self.weight_sum = float(sample_weight.sum())
-        if self.n_rows == 1:
-            self.target = (y == 1).astype(np.float64)
-            self.weighted_target = self.sample_weight * self.target
-        else:
-            self.target = np.zeros((y.shape[0], n_classes))
-            self.target[np.arange(y.shape[0]), y] = 1.0
         self._cache_theta = None
         self._cache_proba = None
         self._cache_result = None
+
+    def restrict(self, mask):
+        """The same objective on another mask, sharing ``X``, targets and
+        weights with this one (no copies but the live columns, when cut)."""
+        restricted = copy.copy(self)
+        restricted._set_mask(mask)
+        return restricted
 
     # -- packing -----------------------------------------------------------
     def pack(self, coef, intercept):
@@ -125,16 +137,25 @@ class MaskedLogisticLoss:
         z = self._decision(coef, intercept)
         sw = self.sample_weight
         if self.n_rows == 1:
+            # log(1 + e^z) = log(1 + e^-|z|) + max(z, 0): one exp serves the loss
+            # and the probability; buffers reused in place to keep the memory
+            # of an evaluation at a few vectors of length n
             z = z[:, 0]
-            # log(1 + e^z) = log1p(e^-|z|) + max(z, 0), one exp for loss and
-            # probability alike
-            e = np.exp(-np.abs(z))
-            one_plus = 1.0 + e
-            value = float(sw @ (np.log(one_plus) + np.maximum(z, 0.0))) - float(
-                self.weighted_target @ z
-            )
-            proba = np.where(z >= 0.0, 1.0, e) / one_plus
-            residual = (sw * proba - self.weighted_target)[:, np.newaxis]
+            e = np.abs(z)
+            np.negative(e, out=e)
+            np.exp(e, out=e)
+            one_plus = e + 1.0
+            buffer = np.log(one_plus)
+            value = float(sw @ buffer)
+            np.maximum(z, 0.0, out=buffer)
+            value += float(sw @ buffer) - float(self.weighted_target @ z)
+            buffer.fill(1.0)
+            np.copyto(buffer, e, where=z < 0.0)
+            buffer /= one_plus
+            proba = buffer.copy()
+            buffer *= sw
+            buffer -= self.weighted_target
+            residual = buffer[:, np.newaxis]
         else:
             lse = logsumexp(z, axis=1)
             value = float(sw @ (lse - np.einsum("ij,ij->i", z, self.target)))

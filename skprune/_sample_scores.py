@@ -13,13 +13,16 @@ from functools import cached_property
 from numbers import Integral
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
+
+from .utils._validation import take_rows
 
 # ``forgetting`` trains its scorer for this many passes over the data.
 FORGETTING_EPOCHS = 10
@@ -49,7 +52,9 @@ class ScoringContext:
     def is_classifier(self):
         return self.classes is not None
 
-    def _oof(self, method):
+    @cached_property
+    def fold_models(self):
+        """``(test rows, scorer fit on the other rows)`` for every fold."""
         if self.is_classifier and isinstance(self.cv, Integral):
             counts = np.bincount(self.y_codes)
             if self.cv > counts.min():
@@ -58,15 +63,41 @@ class ScoringContext:
                     f"the least populated class {self.classes[counts.argmin()]!r}; "
                     "lower cv or give more rows of that class."
                 )
-        return cross_val_predict(
-            self.scorer,
-            self.X,
-            self.y_codes,
-            cv=check_cv(self.cv, self.y_codes, classifier=self.is_classifier),
-            method=method,
-            n_jobs=self.n_jobs,
-            params=self.fit_params,
+        splitter = check_cv(self.cv, self.y_codes, classifier=self.is_classifier)
+        n_samples = self.X.shape[0]
+
+        def fit_fold(train):
+            params = {
+                key: take_rows(value, train, n_samples)
+                for key, value in self.fit_params.items()
+            }
+            return clone(self.scorer).fit(self.X[train], self.y_codes[train], **params)
+
+        splits = list(splitter.split(self.X, self.y_codes))
+        models = Parallel(n_jobs=self.n_jobs)(
+            delayed(fit_fold)(train) for train, _ in splits
         )
+        return [(test, model) for (_, test), model in zip(splits, models, strict=True)]
+
+    def _oof(self, method):
+        """``method`` of each fold's model on its held-out rows: one pass over
+        ``X``. Classes a fold's model never saw get probability 0 (decision
+        value -inf)."""
+        out = None
+        for test, model in self.fold_models:
+            values = getattr(model, method)(self.X[test])
+            if out is None:
+                shape = (self.X.shape[0], *values.shape[1:])
+                if self.is_classifier and values.ndim == 2:
+                    shape = (self.X.shape[0], len(self.classes))
+                out = np.zeros(shape)
+            if self.is_classifier and values.ndim == 2:
+                fill = 0.0 if method == "predict_proba" else -np.inf
+                block = np.full((len(test), len(self.classes)), fill)
+                block[:, model.classes_] = values
+                values = block
+            out[test] = values
+        return out
 
     @cached_property
     def oof_proba(self):

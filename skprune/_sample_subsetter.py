@@ -16,7 +16,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sample_scores import (
     GREEDY,
@@ -26,7 +26,7 @@ from ._sample_scores import (
     estimate_label_issues,
 )
 from ._selection import n_keep_from_ratio
-from .utils._validation import estimator_has
+from .utils._validation import estimator_has, take_rows
 
 # keep="auto" keeps hard rows once the kept set has at least this many rows per
 # feature (data abundant), easy rows below it (data scarce).
@@ -384,8 +384,7 @@ class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
         scoring_params = fit_params if self.scoring_estimator is None else {}
         mask = self._select(X, y, scoring_params)
         kept_params = {
-            key: _take_rows(value, mask, X.shape[0])
-            for key, value in fit_params.items()
+            key: take_rows(value, mask, X.shape[0]) for key, value in fit_params.items()
         }
         self.estimator_ = clone(self.estimator).fit(X[mask], y[mask], **kept_params)
         return self
@@ -506,11 +505,3 @@ class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
         tags.target_tags.multi_output = inner.target_tags.multi_output
         tags.input_tags.sparse = inner.input_tags.sparse
         return tags
-
-
-def _take_rows(value, mask, n_samples):
-    """The kept rows of a row-aligned fit parameter; other values untouched."""
-    if hasattr(value, "__len__") and not isinstance(value, str | dict):
-        if _num_samples(value) == n_samples:
-            return value[mask] if hasattr(value, "shape") else np.asarray(value)[mask]
-    return value

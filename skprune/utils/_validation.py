@@ -55,3 +55,13 @@ def estimator_has(attr):
         return True
 
     return check
+
+
+def take_rows(value, rows, n_samples):
+    """``value[rows]`` for a row-aligned fit parameter (an array-like of length
+    ``n_samples``); any other value is returned untouched."""
+    if isinstance(value, str | dict) or not hasattr(value, "__len__"):
+        return value
+    if len(value) != n_samples:
+        return value
+    return value[rows] if hasattr(value, "shape") else np.asarray(value)[rows]
