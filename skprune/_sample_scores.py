@@ -213,29 +213,43 @@ def forgetting(X, y, context):
 
 
 def noise(X, y, context):
-    """Label quality: out-of-fold normalized margin ``p_y - max_{k != y} p_k``
-    (low for rows whose given label is likely wrong)."""
-    return _true_class_margin(context.oof_proba, context.y_codes)
+    """Label quality: the out-of-fold normalized margin ``p_y - max_{k != y} p_k``,
+    lowered by 3 for the rows that confident learning flags as likely wrong
+    (``flag_label_issues``), so that those rank first for removal."""
+    proba = context.oof_proba
+    quality = _true_class_margin(proba, context.y_codes)
+    return quality - 3.0 * flag_label_issues(proba, context.y_codes)
 
 
-def estimate_label_issues(proba, y_codes):
-    """Per-class count of likely-wrong labels, confident-learning style.
+def _round_preserving_row_sums(matrix):
+    """Round every row to integers summing to the row's rounded total (the
+    largest fractional parts round up)."""
+    floors = np.floor(matrix)
+    missing = np.round(matrix.sum(axis=1)) - floors.sum(axis=1)
+    order = np.argsort(-(matrix - floors), axis=1, kind="stable")
+    ranks = np.argsort(order, axis=1, kind="stable")
+    return (floors + (ranks < missing[:, np.newaxis])).astype(int)
+
+
+def flag_label_issues(proba, y_codes):
+    """Rows whose given label is likely wrong, confident-learning style.
 
     Class thresholds are the mean out-of-fold probability of each class over
     the rows labelled with it. A row labelled ``i`` is counted in cell
     ``(i, j)`` of the confident joint when ``p_j`` reaches class ``j``'s
-    threshold (the largest such ``p_j`` wins). Each row of the joint is then
-    calibrated to the class's row count; the off-diagonal mass of row ``i`` is
-    the estimated number of wrong labels among the rows labelled ``i``.
+    threshold (the largest such ``p_j`` wins); each row of the joint is
+    calibrated to the class's row count. Then, as cleanlab's
+    ``prune_by_noise_rate``: for every off-diagonal cell ``(i, j)``, the
+    ``n_ij`` rows labelled ``i`` with the largest ``p_j - p_i`` are flagged,
+    except rows the model predicts as their given label.
     """
     n_classes = proba.shape[1]
     counts = np.bincount(y_codes, minlength=n_classes)
     thresholds = np.array(
         [proba[y_codes == k, k].mean() if counts[k] else 1.0 for k in range(n_classes)]
     )
-    above = proba >= thresholds - 1e-12
-    candidates = np.where(above, proba, -np.inf)
-    best = candidates.argmax(axis=1)
+    above = proba >= thresholds - 1e-6
+    best = np.where(above, proba, -np.inf).argmax(axis=1)
     confident = above.any(axis=1)
     joint = np.zeros((n_classes, n_classes))
     np.add.at(joint, (y_codes[confident], best[confident]), 1.0)
@@ -246,8 +260,17 @@ def estimate_label_issues(proba, y_codes):
         out=np.zeros_like(joint),
         where=row_sums > 0,
     )
-    off_diagonal = calibrated.sum(axis=1) - np.diag(calibrated)
-    return np.minimum(np.round(off_diagonal).astype(int), counts)
+    to_flag = _round_preserving_row_sums(calibrated)
+    flagged = np.zeros(len(y_codes), dtype=bool)
+    for i in range(n_classes):
+        rows = np.flatnonzero(y_codes == i)
+        for j in range(n_classes):
+            if i != j and to_flag[i, j] > 0:
+                margin = proba[rows, j] - proba[rows, i]
+                order = np.argsort(-margin, kind="stable")
+                flagged[rows[order[: to_flag[i, j]]]] = True
+    flagged &= proba.argmax(axis=1) != y_codes
+    return flagged
 
 
 def _greedy_groups(X, context, select):

@@ -23,7 +23,7 @@ from ._sample_scores import (
     REGRESSION_STRATEGIES,
     STRATEGIES,
     ScoringContext,
-    estimate_label_issues,
+    flag_label_issues,
 )
 from ._selection import n_keep_from_ratio
 from .utils._validation import estimator_has, take_rows
@@ -93,9 +93,9 @@ class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
     prune_ratio : float in [0, 1) or "auto", default=0.5
         Fraction of the rows removed: ``floor(prune_ratio * n_samples)``,
         leaving at least one. ``"auto"`` (``strategy="noise"`` only) removes
-        the number of labels estimated wrong, class by class (confident
-        learning: per-class thresholds on out-of-fold probabilities, a
-        calibrated confident joint).
+        the rows whose labels look wrong (confident learning: per-class
+        thresholds on out-of-fold probabilities, a calibrated confident joint,
+        then cleanlab's ``prune_by_noise_rate`` rule).
 
     n_keep : int >= 1, default=None
         Exact number of rows kept; overrides ``prune_ratio``.
@@ -112,8 +112,13 @@ class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
           model, ``||p - onehot(y)|| * sqrt(||x||^2 + 1)`` (Paul et al. 2021);
         - ``"forgetting"``: how often a row flips from right to wrong across
           ``partial_fit`` epochs of an SGD scorer (Toneva et al. 2019);
-        - ``"noise"``: label quality (out-of-fold normalized margin); with
-          ``keep="easy"`` the likely-mislabelled rows go first;
+        - ``"noise"``: label quality, the out-of-fold normalized margin
+          ``p_y - max_{k != y} p_k``, lowered by 3 for the rows confident
+          learning flags as likely wrong; with ``keep="easy"`` those go
+          first. Label noise
+          is rarely proportional to class sizes: with an explicit count,
+          ``stratify=False`` ranks all rows together and usually finds more
+          of them;
         - ``"kcenter"``: greedy k-center coreset (Sener & Savarese 2018),
           classification and regression;
         - ``"herding"``: herding (Welling 2009), classification and
@@ -274,7 +279,8 @@ class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
             context = self._context(X, y_codes, classes, fit_params)
 
         if self.prune_ratio == "auto":
-            issues = estimate_label_issues(context.oof_proba, y_codes)
+            flagged = flag_label_issues(context.oof_proba, y_codes)
+            issues = np.bincount(y_codes[flagged], minlength=len(classes))
             quotas = np.maximum([len(g) for g in groups] - issues, 1)
             n_keep = int(quotas.sum())
         else:
