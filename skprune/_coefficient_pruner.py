@@ -9,7 +9,6 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -25,7 +24,8 @@ from ._selection import (
     resolve_n_keep,
     select_mask,
 )
-from .utils._validation import coef_as_2d, estimator_has, fold_class_weight
+from .utils._metaestimator import DelegatingPredictorMixin
+from .utils._validation import coef_as_2d, fold_class_weight
 
 
 def l2_logistic_C(estimator):
@@ -56,7 +56,9 @@ def set_coef(estimator, coef_2d, shape):
     estimator.coef_ = coef_2d.reshape(shape)
 
 
-class CoefficientPruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
+class CoefficientPruner(
+    DelegatingPredictorMixin, SelectorMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Prune the coefficients of a linear model, then refit the survivors.
 
     Fits a clone of ``estimator``, scores its coefficients, keeps the best
@@ -357,88 +359,6 @@ class CoefficientPruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             "train_score": None if score is None else float(score),
         }
 
-    # -- delegation ------------------------------------------------------------
-    def _validate_X(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-
-    @available_if(estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the pruned estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.predict(X)
-
-    @available_if(estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the pruned estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the pruned estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the pruned estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.decision_function(X)
-
-    @available_if(estimator_has("score"))
-    def score(self, X, y, sample_weight=None):
-        """Score of the pruned estimator (accuracy or R^2, as the estimator's).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._validate_X(X)
-        return self.estimator_.score(X, y, sample_weight=sample_weight)
-
     @property
     def coef_(self):
         """``coef_`` of the pruned estimator (exact zeros where pruned)."""
@@ -449,27 +369,15 @@ class CoefficientPruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         """``intercept_`` of the pruned estimator."""
         return self.estimator_.intercept_
 
-    @property
-    def classes_(self):
-        """Class labels of the pruned classifier."""
-        return self.estimator_.classes_
-
     def _get_support_mask(self):
         check_is_fitted(self)
         return self.support_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = deepcopy(inner.classifier_tags)
-        tags.regressor_tags = deepcopy(inner.regressor_tags)
         # Removing inputs by design may cost accuracy (RFE says the same).
         prunes = self.n_keep is not None or self.prune_ratio > 0
         for predictor_tags in (tags.classifier_tags, tags.regressor_tags):
             if predictor_tags is not None:
                 predictor_tags.poor_score = predictor_tags.poor_score or prunes
-        tags.target_tags.required = True
-        tags.target_tags.multi_output = inner.target_tags.multi_output
-        tags.input_tags.sparse = inner.input_tags.sparse
         return tags

@@ -1,6 +1,5 @@
 """SampleSubsetter: drop the least useful training rows, fit on the rest."""
 
-from copy import deepcopy
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,9 +13,8 @@ from sklearn.base import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._sample_scores import (
     GREEDY,
@@ -26,7 +24,8 @@ from ._sample_scores import (
     flag_label_issues,
 )
 from ._selection import n_keep_from_ratio
-from .utils._validation import estimator_has, take_rows
+from .utils._metaestimator import DelegatingPredictorMixin
+from .utils._validation import take_rows
 
 # keep="auto" keeps hard rows once the kept set has at least this many rows per
 # feature (data abundant), easy rows below it (data scarce).
@@ -75,7 +74,7 @@ def select_rows(scores, n_keep, keep, groups=None, quotas=None):
     return mask
 
 
-class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
+class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimator):
     """Drop the least useful training rows, then fit the estimator on the rest.
 
     A meta-estimator (scikit-learn pipelines cannot drop rows in a transformer):
@@ -413,101 +412,3 @@ class SampleSubsetter(MetaEstimatorMixin, BaseEstimator):
         X, y = self._validate(X, y)
         mask = self._select(X, y, {})
         return X[mask], y[mask]
-
-    # -- delegation ------------------------------------------------------------
-    def _validate_X(self, X):
-        check_is_fitted(self, "estimator_")
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-
-    @available_if(estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the estimator fit on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.predict(X)
-
-    @available_if(estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the estimator fit on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the estimator fit on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the estimator fit on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._validate_X(X)
-        return self.estimator_.decision_function(X)
-
-    @available_if(estimator_has("score"))
-    def score(self, X, y, sample_weight=None):
-        """Score of the estimator fit on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._validate_X(X)
-        return self.estimator_.score(X, y, sample_weight=sample_weight)
-
-    @property
-    def classes_(self):
-        """Class labels of the fitted classifier."""
-        return self.estimator_.classes_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = deepcopy(inner.classifier_tags)
-        tags.regressor_tags = deepcopy(inner.regressor_tags)
-        tags.target_tags.required = True
-        tags.target_tags.multi_output = inner.target_tags.multi_output
-        tags.input_tags.sparse = inner.input_tags.sparse
-        return tags

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_regression
+from sklearn.datasets import load_breast_cancer, make_regression
 from sklearn.linear_model import (
     ElasticNet,
     Lasso,
@@ -27,21 +27,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skprune import CoefficientPruner
 from skprune._logistic_loss import fit_masked_logistic, logistic_objective
 from skprune._selection import geometric_schedule
-
-
-def standardized(loader):
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def wine():
-    return standardized(load_wine)
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    return standardized(load_breast_cancer)
 
 
 def record_nonzero(seen):
@@ -227,8 +212,8 @@ def test_same_seed_same_mask(wine):
     )
 
 
-def test_ties_are_broken_by_position():
-    X, y = standardized(load_iris)
+def test_ties_are_broken_by_position(iris):
+    X, y = iris
 
     def constant(estimator, X, y):
         return np.ones_like(estimator.coef_)

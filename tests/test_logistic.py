@@ -3,15 +3,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import (
-    load_breast_cancer,
-    load_iris,
-    load_wine,
     make_classification,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold
-from sklearn.preprocessing import StandardScaler
 
 from skprune import (
     PrunedLogisticRegression,
@@ -23,21 +19,6 @@ from skprune._logistic_loss import logistic_objective, logistic_problem
 from skprune._selection import geometric_schedule
 
 TIGHT = dict(tol=1e-10, max_iter=5000)
-
-
-def standardized(loader):
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def wine():
-    return standardized(load_wine)
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    return standardized(load_breast_cancer)
 
 
 def known_support(n_samples=600, random_state=0):
@@ -428,8 +409,8 @@ def test_grid_search_over_prune_ratio(cancer):
     assert search.best_estimator_.support_.sum() in (30, 6)
 
 
-def test_cv_with_an_unstratified_splitter_and_iris():
-    X, y = standardized(load_iris)
+def test_cv_with_an_unstratified_splitter_and_iris(iris):
+    X, y = iris
     rng = np.random.RandomState(0)
     order = rng.permutation(len(y))
     model = PrunedLogisticRegressionCV(

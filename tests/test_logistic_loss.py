@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import check_grad
-from sklearn.datasets import load_breast_cancer, load_iris, make_classification
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 from skprune._logistic_loss import (
     MaskedLogisticLoss,
@@ -13,16 +12,11 @@ from skprune._logistic_loss import (
 )
 
 
-def standardized(loader):
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.mark.parametrize("loader", [load_breast_cancer, load_iris])
+@pytest.mark.parametrize("data", ["cancer", "iris"])
 @pytest.mark.parametrize("solver", ["lbfgs", "trust-ncg"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_unmasked_optimum_matches_sklearn(loader, solver, fit_intercept):
-    X, y = standardized(loader)
+def test_unmasked_optimum_matches_sklearn(request, data, solver, fit_intercept):
+    X, y = request.getfixturevalue(data)
     sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
     C = 0.3
     ref = LogisticRegression(
@@ -78,8 +72,8 @@ def test_gradient_and_hessian_products_are_exact(n_classes):
         np.testing.assert_allclose(loss.hessp(theta, v), numeric, atol=1e-6)
 
 
-def test_masked_fit_keeps_pruned_zero_and_is_optimal_on_its_support():
-    X, y = standardized(load_iris)
+def test_masked_fit_keeps_pruned_zero_and_is_optimal_on_its_support(iris):
+    X, y = iris
     mask = np.zeros((3, 4), dtype=bool)
     mask[0, 0] = mask[1, 2] = mask[2, 3] = mask[2, 1] = True
     coef, intercept, _ = fit_masked_logistic(X, y, 3, mask=mask, tol=1e-10)
@@ -92,8 +86,8 @@ def test_masked_fit_keeps_pruned_zero_and_is_optimal_on_its_support():
     assert np.abs(grad).max() < 1e-8
 
 
-def test_sparse_equals_dense_and_warm_start_agrees():
-    X, y = standardized(load_breast_cancer)
+def test_sparse_equals_dense_and_warm_start_agrees(cancer):
+    X, y = cancer
     mask = np.zeros((1, 30), dtype=bool)
     mask[0, ::3] = True
     dense = fit_masked_logistic(X, y, 2, mask=mask, tol=1e-10)
@@ -108,7 +102,7 @@ def test_sparse_equals_dense_and_warm_start_agrees():
     assert base <= logistic_objective(X, y, 2, dense[0] * 0.9, dense[1])
 
 
-def test_unknown_solver_is_named():
-    X, y = standardized(load_iris)
+def test_unknown_solver_is_named(iris):
+    X, y = iris
     with pytest.raises(ValueError, match="solver must be one of"):
         fit_masked_logistic(X, y, 3, solver="sgd")

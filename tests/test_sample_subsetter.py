@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_regression
+from sklearn.datasets import load_breast_cancer, make_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
@@ -30,21 +30,6 @@ CLASSIFICATION = [
     "prototype",
 ]
 REGRESSION = ["random", "loss", "kcenter", "herding"]
-
-
-def standardized(loader):
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    return standardized(load_breast_cancer)
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return standardized(load_iris)
 
 
 def flip_labels(y, fraction, n_classes, seed=0):
@@ -120,10 +105,10 @@ def test_easy_keeps_high_scores_and_hard_keeps_low(cancer):
     assert scores[hard.sample_mask_].max() <= scores[~hard.sample_mask_].min()
 
 
-def test_scores_are_out_of_fold():
+def test_scores_are_out_of_fold(iris):
     # a 1-nearest-neighbour scorer is perfect on every row it has seen: scored
     # in-sample, every row would get probability 1 for its label
-    X, y = standardized(load_iris)
+    X, y = iris
     noisy, flipped = flip_labels(y, 0.15, 3)
     model = SampleSubsetter(
         KNeighborsClassifier(n_neighbors=1),
@@ -235,12 +220,12 @@ def test_sparse_equals_dense(cancer, strategy):
     )
 
 
-def test_kcenter_covers_and_herding_matches_the_mean():
+def test_kcenter_covers_and_herding_matches_the_mean(digits):
     X = np.arange(11, dtype=float)[:, np.newaxis]
     y = np.zeros(11)
     model = SampleSubsetter(LinearRegression(), n_keep=3, strategy="kcenter").fit(X, y)
     np.testing.assert_array_equal(model.sample_indices_, [0, 5, 10])
-    X, y = standardized(load_digits)
+    X, y = digits
     herding = SampleSubsetter(
         LogisticRegression(), n_keep=100, strategy="herding", stratify=False
     ).fit(X, y)
@@ -266,8 +251,8 @@ def test_greedy_selection_never_builds_an_n_by_n_matrix():
         assert peak < 6000 * 6000 * 8 / 20  # an n x n float matrix is 288 MB
 
 
-def test_noise_auto_finds_flipped_labels():
-    X, y = standardized(load_breast_cancer)
+def test_noise_auto_finds_flipped_labels(cancer):
+    X, y = cancer
     noisy, flipped = flip_labels(y, 0.2, 2, seed=1)
     model = SampleSubsetter(
         LogisticRegression(), strategy="noise", prune_ratio="auto"
@@ -283,8 +268,8 @@ def test_noise_auto_finds_flipped_labels():
     assert (~clean.sample_mask_).sum() < removed.sum() / 3
 
 
-def test_keep_auto_follows_the_data_size():
-    X, y = standardized(load_digits)  # 64 features
+def test_keep_auto_follows_the_data_size(digits):
+    X, y = digits  # 64 features
     scarce = dict(n_keep=200, strategy="margin")  # 3 rows per feature: easy
     auto = SampleSubsetter(LogisticRegression(), keep="auto", **scarce).fit(X, y)
     easy = SampleSubsetter(LogisticRegression(), keep="easy", **scarce).fit(X, y)

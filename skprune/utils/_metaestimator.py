@@ -1,0 +1,113 @@
+"""What the meta-estimators share: delegation to the fitted ``estimator_``."""
+
+from copy import deepcopy
+
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import estimator_has
+
+
+class DelegatingPredictorMixin:
+    """``predict``, ``predict_proba``, ``predict_log_proba``,
+    ``decision_function``, ``score`` and ``classes_`` of the fitted
+    ``estimator_``, each present only when the inner estimator has it; ``X`` is
+    validated against what ``fit`` saw. Tags follow the inner estimator."""
+
+    def _validate_X(self, X):
+        check_is_fitted(self, "estimator_")
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
+    @available_if(estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the fitted inner estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.predict(X)
+
+    @available_if(estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the fitted inner estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities from the fitted inner estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the fitted inner estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        X = self._validate_X(X)
+        return self.estimator_.decision_function(X)
+
+    @available_if(estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of the fitted inner estimator (accuracy, R^2, ... as its own).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._validate_X(X)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    @property
+    def classes_(self):
+        """Class labels of the fitted inner classifier."""
+        return self.estimator_.classes_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = deepcopy(inner.classifier_tags)
+        tags.regressor_tags = deepcopy(inner.regressor_tags)
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.input_tags.sparse = inner.input_tags.sparse
+        return tags
