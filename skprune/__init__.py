@@ -11,6 +11,7 @@ from ._logistic import (
     PrunedLogisticRegressionCV,
     logistic_pruning_path,
 )
+from ._plot import PruningCurveDisplay
 from ._sample_subsetter import SampleSubsetter
 
 __version__ = "0.1.0.dev0"
@@ -19,6 +20,7 @@ __all__ = [
     "CoefficientPruner",
     "PrunedLogisticRegression",
     "PrunedLogisticRegressionCV",
+    "PruningCurveDisplay",
     "SampleSubsetter",
     "__version__",
     "logistic_pruning_path",

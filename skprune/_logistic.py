@@ -525,7 +525,8 @@ callable, default="magnitude"
         Seeds ``criterion="random"``.
 
     verbose : int, default=0
-        Print one line per pruning round when positive.
+        Print one line per pruning round when positive (for the CV estimator:
+        the plan, each finished fold, the choice, then the final rounds).
 """
 
 
@@ -895,7 +896,14 @@ feature_names_in_
             "tol": self.tol,
             "random_state": seed,
         }
-        fold_scores = Parallel(n_jobs=self.n_jobs)(
+        if self.verbose:
+            print(
+                f"[skprune] {len(splits)} folds x {len(schedule)} pruning rounds "
+                f"({len(levels)} scored levels)",
+                flush=True,
+            )
+        # joblib reports each finished fold when verbose
+        fold_scores = Parallel(n_jobs=self.n_jobs, verbose=10 * self.verbose)(
             delayed(_score_fold)(
                 X,
                 y,
@@ -922,6 +930,12 @@ feature_names_in_
             "std_test_score": table.std(axis=0),
             **{f"split{i}_test_score": row for i, row in enumerate(table)},
         }
+        if self.verbose:
+            print(
+                f"[skprune] best mean score at n_keep={self.n_keep_}; "
+                "refitting on all the data",
+                flush=True,
+            )
         result = prune_logistic(
             X,
             y,

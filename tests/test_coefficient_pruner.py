@@ -417,3 +417,18 @@ def test_history_and_pickle_round_trip(cancer):
     np.testing.assert_allclose(
         pruner.predict_log_proba(X), np.log(pruner.predict_proba(X))
     )
+
+
+def test_set_output_pandas_keeps_feature_names():
+    pd = pytest.importorskip("pandas")
+    data = load_breast_cancer(as_frame=True)
+    pruner = CoefficientPruner(
+        LogisticRegression(max_iter=5000), n_keep=3, granularity="feature"
+    ).set_output(transform="pandas")
+    out = pruner.fit(data.data, data.target).transform(data.data)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(data.data.columns[pruner.support_])
+    np.testing.assert_array_equal(out.columns, pruner.get_feature_names_out())
+    np.testing.assert_array_equal(
+        out.to_numpy(), data.data.to_numpy()[:, pruner.support_]
+    )

@@ -448,3 +448,13 @@ def test_default_scoring_is_neg_log_loss(wine):
         rtol=1e-12,
     )
     assert default.n_keep_ == scorer.n_keep_
+
+
+def test_cv_verbose_reports_folds_and_choice(wine, capsys):
+    X, y = wine
+    model = PrunedLogisticRegressionCV(n_keeps=[2, 4], cv=3, verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "3 folds x" in text
+    assert f"best mean score at n_keep={model.n_keep_}" in text
+    assert "Done   3 out of   3" in text or "Done 3 out of 3" in text
