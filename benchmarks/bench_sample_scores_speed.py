@@ -62,10 +62,14 @@ def main():
     full = LogisticRegression().fit(X, y)
 
     def strategy_run(name):
-        # a fresh context that shares the fitted fold models: nothing cached
-        context = dataclasses.replace(base)
-        context.__dict__["fold_models"] = fold_models
-        return lambda: STRATEGIES[name](X, y, context)
+        def score():
+            # a fresh context per call that shares the fitted fold models, so
+            # every call makes its own out-of-fold predictions
+            context = dataclasses.replace(base)
+            context.__dict__["fold_models"] = fold_models
+            return STRATEGIES[name](X, y, context)
+
+        return score
 
     methods = {"decision_function (1 call)": lambda: full.decision_function(X)}
     for name in ("margin", "loss", "grand"):

@@ -17,7 +17,7 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import clone
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
@@ -79,6 +79,46 @@ class ScoringContext:
         )
         return [(test, model) for (_, test), model in zip(splits, models, strict=True)]
 
+    def _linear_oof_decision(self):
+        """Out-of-fold decision values of linear fold models in one pass over
+        ``X`` (row blocks times all folds' coefficients at once, each row then
+        reading its own fold's column), without copying each fold's rows out.
+        ``None`` when the fold models are not all plain linear models that saw
+        every class."""
+        models = [model for _, model in self.fold_models]
+        linear = all(
+            isinstance(getattr(m, "coef_", None), np.ndarray)
+            and m.coef_.ndim == 2
+            and hasattr(m, "intercept_")
+            and hasattr(m, "decision_function")
+            for m in models
+        )
+        if not linear or (
+            self.is_classifier
+            and any(len(m.classes_) != len(self.classes) for m in models)
+        ):
+            return None
+        n_rows = models[0].coef_.shape[0]
+        weights = np.ascontiguousarray(np.vstack([m.coef_ for m in models]).T)
+        intercepts = np.concatenate(
+            [np.broadcast_to(m.intercept_, (n_rows,)) for m in models]
+        )
+        fold_of = np.empty(self.X.shape[0], dtype=int)
+        for f, (test, _) in enumerate(self.fold_models):
+            fold_of[test] = f
+        columns = fold_of[:, np.newaxis] * n_rows + np.arange(n_rows)
+        out = np.empty((self.X.shape[0], n_rows))
+        # blocks of rows bound the (rows x folds x classes) product at 32 MB
+        step = max(1, 2**22 // weights.shape[1])
+        for start in range(0, self.X.shape[0], step):
+            block = slice(start, start + step)
+            values = safe_sparse_dot(
+                _row_block(self.X, block), weights, dense_output=True
+            )
+            values = np.asarray(values) + intercepts
+            out[block] = np.take_along_axis(values, columns[block], axis=1)
+        return out[:, 0] if n_rows == 1 else out
+
     def _oof(self, method):
         """``method`` of each fold's model on its held-out rows: one pass over
         ``X``. Classes a fold's model never saw get probability 0 (decision
@@ -106,9 +146,16 @@ class ScoringContext:
         From ``predict_proba`` when the scorer has it, else a sigmoid/softmax
         of its decision values (uncalibrated, but ordered alike).
         """
-        if hasattr(self.scorer, "predict_proba"):
+        if type(self.scorer) is LogisticRegression and getattr(
+            self.scorer, "multi_class", "auto"
+        ) in ("auto", "multinomial", "deprecated"):
+            # predict_proba of a logistic regression is exactly the sigmoid
+            # (softmax) of its decision values: reuse the one-pass decision
+            decision = self.oof_decision
+        elif hasattr(self.scorer, "predict_proba"):
             return self._oof("predict_proba")
-        decision = self.oof_decision
+        else:
+            decision = self.oof_decision
         if decision.ndim == 1:
             positive = expit(decision)
             return np.column_stack([1.0 - positive, positive])
@@ -119,6 +166,9 @@ class ScoringContext:
         """Out-of-fold decision values (``decision_function``, else log-odds of
         ``predict_proba``)."""
         if hasattr(self.scorer, "decision_function"):
+            fast = self._linear_oof_decision()
+            if fast is not None:
+                return fast
             return self._oof("decision_function")
         proba = np.clip(self._oof("predict_proba"), 1e-15, 1.0)
         return np.log(proba)
@@ -127,6 +177,22 @@ class ScoringContext:
     def oof_predict(self):
         """Out-of-fold predictions (regression)."""
         return self._oof("predict")
+
+
+def _row_block(X, rows):
+    """Rows ``rows`` (a slice) of ``X``; for CSR a view on its arrays, no copy."""
+    if sparse.issparse(X) and X.format == "csr":
+        start, stop, _ = rows.indices(X.shape[0])
+        begin, end = X.indptr[start], X.indptr[stop]
+        return sparse.csr_matrix(
+            (
+                X.data[begin:end],
+                X.indices[begin:end],
+                X.indptr[start : stop + 1] - begin,
+            ),
+            shape=(stop - start, X.shape[1]),
+        )
+    return X[rows]
 
 
 def _true_class_margin(values, y_codes):

@@ -364,3 +364,31 @@ def test_in_a_pipeline_with_grid_search_and_pandas(cancer):
     pipe.fit(data.data, data.target)
     assert isinstance(data.data, pd.DataFrame)
     assert pipe.score(data.data, data.target) > 0.9
+
+
+@pytest.mark.parametrize("scorer", [LogisticRegression(), LinearSVC()])
+def test_one_pass_linear_scores_equal_per_fold_predictions(iris, scorer):
+    from skprune._sample_scores import ScoringContext
+
+    X, y = iris
+    for X_ in (X, sp.csr_matrix(X)):
+        context = ScoringContext(
+            X=X_,
+            y_codes=y,
+            classes=np.arange(3),
+            scorer=scorer,
+            cv=5,
+            random_state=0,
+            n_jobs=None,
+            groups=None,
+            n_select=None,
+            fit_params={},
+        )
+        fast = context._linear_oof_decision()
+        np.testing.assert_allclose(
+            fast, context._oof("decision_function"), rtol=1e-10, atol=1e-12
+        )
+        if hasattr(scorer, "predict_proba"):
+            np.testing.assert_allclose(
+                context.oof_proba, context._oof("predict_proba"), atol=1e-12
+            )
