@@ -28,8 +28,11 @@ from .utils._metaestimator import DelegatingPredictorMixin
 from .utils._validation import take_rows
 
 # keep="auto" keeps hard rows once the kept set has at least this many rows per
-# feature (data abundant), easy rows below it (data scarce).
-AUTO_HARD_ROWS_PER_FEATURE = 10
+# feature (data abundant), easy rows below it (data scarce). Chosen from
+# benchmarks/bench_data_efficiency.py: with a logistic regression, hard rows beat
+# random ones from about 2 kept rows per feature up (digits from 20% kept,
+# breast_cancer from 20%), and lose badly below (digits at 10%).
+AUTO_HARD_ROWS_PER_FEATURE = 2
 
 
 def allocate(counts, n_keep):
@@ -133,9 +136,11 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         ``"hard"`` the lowest (rows near the boundary). ``"auto"`` follows
         Sorscher et al. (2022): keep easy rows when data is scarce and hard
         ones when it is abundant; here "abundant" means the kept set has at
-        least 10 rows per feature. For k-center and herding, the greedy
-        selection order is the score: ``"easy"`` keeps the rows picked first,
-        ``"hard"`` those a greedy selection of the complement leaves out.
+        least 2 rows per feature (the cut-off where hard rows started to beat
+        random ones in ``benchmarks/bench_data_efficiency.py``). For k-center
+        and herding, the greedy selection order is the score: ``"easy"``
+        keeps the rows picked first, ``"hard"`` those a greedy selection of
+        the complement leaves out.
 
     stratify : bool, default=True
         Classification: split the kept count over classes in proportion to

@@ -270,11 +270,11 @@ def test_noise_auto_finds_flipped_labels(cancer):
 
 def test_keep_auto_follows_the_data_size(digits):
     X, y = digits  # 64 features
-    scarce = dict(n_keep=200, strategy="margin")  # 3 rows per feature: easy
+    scarce = dict(n_keep=100, strategy="margin")  # 1.6 rows per feature: easy
     auto = SampleSubsetter(LogisticRegression(), keep="auto", **scarce).fit(X, y)
     easy = SampleSubsetter(LogisticRegression(), keep="easy", **scarce).fit(X, y)
     np.testing.assert_array_equal(auto.sample_mask_, easy.sample_mask_)
-    abundant = dict(n_keep=700, strategy="margin")  # 10.9 rows per feature: hard
+    abundant = dict(n_keep=130, strategy="margin")  # 2.03 rows per feature: hard
     auto = SampleSubsetter(LogisticRegression(), keep="auto", **abundant).fit(X, y)
     hard = SampleSubsetter(LogisticRegression(), keep="hard", **abundant).fit(X, y)
     np.testing.assert_array_equal(auto.sample_mask_, hard.sample_mask_)
