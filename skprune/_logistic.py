@@ -141,7 +141,10 @@ def prune_logistic(
             criterion, coef, X, y, state, rng, criteria=LOGISTIC_CRITERIA
         )
         mask = select_mask(scores, n_keep, granularity, alive=mask)
-        del state  # the previous round's problem need not outlive its scores
+        # the previous round's problem (and its copy of the live columns)
+        # need not outlive its scores
+        del state
+        problem = None
         problem = make_problem(mask)
         if refit:
             coef, intercept, n_iter, value = solve(problem, coef, intercept)

@@ -15,9 +15,10 @@ _CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT = (
 
 def fold_class_weight(class_weight, classes, y, sample_weight):
     """``sample_weight`` times the weight of each row's class, computed as
-    scikit-learn's ``LogisticRegression`` does. Returns a new array."""
+    scikit-learn's ``LogisticRegression`` does. Never modifies its input; with
+    no ``class_weight`` it returns ``sample_weight`` itself (as float64)."""
     if class_weight is None:
-        return np.array(sample_weight, dtype=np.float64)
+        return np.asarray(sample_weight, dtype=np.float64)
     kwargs = (
         {"sample_weight": sample_weight} if _CLASS_WEIGHT_TAKES_SAMPLE_WEIGHT else {}
     )
