@@ -458,3 +458,26 @@ def test_cv_verbose_reports_folds_and_choice(wine, capsys):
     assert "3 folds x" in text
     assert f"best mean score at n_keep={model.n_keep_}" in text
     assert "Done   3 out of   3" in text or "Done 3 out of 3" in text
+
+
+def test_without_intercept(wine):
+    X, y = wine
+    model = PrunedLogisticRegression(n_keep=6, fit_intercept=False, **TIGHT).fit(X, y)
+    np.testing.assert_array_equal(model.intercept_, 0.0)
+    assert projected_gradient_no_intercept(X, y, model.coef_) < 1e-7
+
+
+def projected_gradient_no_intercept(X, y, coef):
+    problem = logistic_problem(X, y, 3, coef != 0, 1.0, None, False)
+    return np.abs(problem.loss_gradient(problem.pack(coef, None))[1]).max()
+
+
+def test_path_sample_weight_equals_repeated_rows(cancer):
+    X, y = cancer
+    counts = np.random.RandomState(0).randint(1, 4, len(y))
+    params = dict(n_keeps=[10, 5, 2], **TIGHT)
+    _, weighted, _, _ = logistic_pruning_path(X, y, sample_weight=counts, **params)
+    _, repeated, _, _ = logistic_pruning_path(
+        np.repeat(X, counts, axis=0), np.repeat(y, counts), **params
+    )
+    np.testing.assert_allclose(weighted, repeated, atol=1e-6)

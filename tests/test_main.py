@@ -129,3 +129,27 @@ def test_module_and_console_script_entry_points():
     result = subprocess.run([script, "--data", "nope"], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.startswith("skprune: error: --data must be one of")
+
+
+def test_seed_changes_the_folds(tmp_path, capsys):
+    results = []
+    for seed in (0, 1):
+        out = tmp_path / str(seed)
+        code, _, _ = run_cli(
+            [
+                "--data",
+                "wine",
+                "--kind",
+                "samples",
+                "--quiet",
+                "--seed",
+                str(seed),
+                "--out",
+                str(out),
+                *FAST,
+            ],
+            capsys,
+        )
+        assert code == 0
+        results.append((out / "results.csv").read_text())
+    assert results[0] != results[1]

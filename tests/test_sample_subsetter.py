@@ -392,3 +392,15 @@ def test_one_pass_linear_scores_equal_per_fold_predictions(iris, scorer):
             np.testing.assert_allclose(
                 context.oof_proba, context._oof("predict_proba"), atol=1e-12
             )
+
+
+def test_scoring_estimator_is_the_model_that_scores(iris):
+    X, y = iris
+    knn = KNeighborsClassifier(n_neighbors=1)
+    model = SampleSubsetter(
+        LogisticRegression(), strategy="loss", scoring_estimator=knn
+    ).fit(X, y)
+    proba = cross_val_predict(knn, X, y, cv=5, method="predict_proba")
+    expected = np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0))
+    np.testing.assert_allclose(model.sample_scores_, expected)
+    assert isinstance(model.estimator_, LogisticRegression)
