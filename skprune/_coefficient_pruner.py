@@ -19,8 +19,8 @@ from ._criteria import CRITERIA, score_coefficients
 from ._logistic_loss import fit_masked_logistic
 from ._selection import (
     GRANULARITIES,
+    count_prunable,
     geometric_schedule,
-    n_prunable,
     resolve_n_keep,
     select_mask,
 )
@@ -270,8 +270,7 @@ class CoefficientPruner(
                 f"row but X has {X.shape[1]} features."
             )
         coef_shape = np.shape(estimator.coef_)
-        what = "features" if self.granularity == "feature" else "coefficients"
-        n_total = n_prunable(dense_coef.shape, self.granularity)
+        n_total, what = count_prunable(dense_coef.shape, self.granularity)
         n_final = resolve_n_keep(
             n_total, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what=what
         )

@@ -29,13 +29,13 @@ from ._criteria import LOGISTIC_CRITERIA, score_coefficients
 from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
 from ._selection import (
     GRANULARITIES,
+    count_prunable,
     geometric_schedule,
     n_keep_from_ratio,
-    n_prunable,
     resolve_n_keep,
     select_mask,
 )
-from .utils._validation import fold_class_weight
+from .utils._validation import check_cv_fits_classes, fold_class_weight
 
 
 @dataclass
@@ -51,17 +51,9 @@ class LogisticState:
     coef_: np.ndarray
     intercept_: np.ndarray
     classes_: np.ndarray
-    mask: np.ndarray
     n_keep: int
     granularity: str
-    make_problem: object = field(repr=False)
-    problem: object = field(default=None, repr=False)
-
-    @cached_property
-    def loss(self):
-        if self.problem is None:
-            self.problem = self.make_problem(self.mask)
-        return self.problem
+    loss: object = field(repr=False)
 
     @cached_property
     def theta(self):
@@ -123,7 +115,6 @@ def prune_logistic(
     dense_problem = logistic_problem(
         X, y_codes, n_classes, None, C, sample_weight, fit_intercept
     )
-    make_problem = dense_problem.restrict
     solve = partial(_solve, max_iter=max_iter, tol=tol)
     problem = dense_problem
     coef0 = np.zeros((n_rows, X.shape[1])) if coef_init is None else coef_init
@@ -134,9 +125,7 @@ def prune_logistic(
     history = [_history_entry(0, mask, value, n_iter, verbose)]
     levels, total_iter, since_level = [], n_iter, 0
     for round_, n_keep in enumerate(schedule, start=1):
-        state = LogisticState(
-            coef, intercept, classes, mask, n_keep, granularity, make_problem, problem
-        )
+        state = LogisticState(coef, intercept, classes, n_keep, granularity, problem)
         scores = score_coefficients(
             criterion, coef, X, y, state, rng, criteria=LOGISTIC_CRITERIA
         )
@@ -145,7 +134,7 @@ def prune_logistic(
         # need not outlive its scores
         del state
         problem = None
-        problem = make_problem(mask)
+        problem = dense_problem.restrict(mask)
         if refit:
             coef, intercept, n_iter, value = solve(problem, coef, intercept)
         else:
@@ -331,8 +320,7 @@ max_iter, tol, random_state, verbose
     """
     X, y = check_X_y(X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
     classes, y_codes, sample_weight = _encode_target(y, sample_weight, class_weight, X)
-    n_total = n_prunable((n_coef_rows(len(classes)), X.shape[1]), granularity)
-    what = "features" if granularity == "feature" else "coefficients"
+    n_total, what = count_prunable((n_coef_rows(len(classes)), X.shape[1]), granularity)
     levels = _levels_from(n_keeps, prune_ratios, n_total, what)
     result = prune_logistic(
         X,
@@ -443,7 +431,12 @@ class _LinearLogisticMixin:
             self.coef_ = self.coef_.toarray()
         return self
 
-    def _set_fitted(self, result, classes, n_iter):
+    def _pruning_kwargs(self):
+        """The estimator's parameters that ``prune_logistic`` takes as they are."""
+        names = ("criterion", "granularity", "refit", "C", "fit_intercept")
+        return {name: getattr(self, name) for name in (*names, "max_iter", "tol")}
+
+    def _set_fitted(self, result, classes):
         self.classes_ = classes
         self.coef_ = result.coef
         self.intercept_ = result.intercept
@@ -452,7 +445,7 @@ class _LinearLogisticMixin:
         self.n_nonzero_ = int(np.count_nonzero(result.mask))
         self.dense_coef_ = result.dense_coef
         self.dense_intercept_ = result.dense_intercept
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         self.history_ = result.history
 
     def __sklearn_tags__(self):
@@ -665,8 +658,7 @@ class PrunedLogisticRegression(_LinearLogisticMixin, ClassifierMixin, BaseEstima
             y, sample_weight, self.class_weight, X
         )
         n_rows = n_coef_rows(len(classes))
-        n_total = n_prunable((n_rows, X.shape[1]), self.granularity)
-        what = "features" if self.granularity == "feature" else "coefficients"
+        n_total, what = count_prunable((n_rows, X.shape[1]), self.granularity)
         n_keep = resolve_n_keep(
             n_total, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what=what
         )
@@ -683,20 +675,14 @@ class PrunedLogisticRegression(_LinearLogisticMixin, ClassifierMixin, BaseEstima
             y_codes,
             classes,
             schedule=geometric_schedule(n_total, n_keep, self.n_iter),
-            criterion=self.criterion,
-            granularity=self.granularity,
-            refit=self.refit,
-            C=self.C,
-            fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
-            max_iter=self.max_iter,
-            tol=self.tol,
             random_state=self.random_state,
             coef_init=coef_init,
             intercept_init=intercept_init,
             verbose=self.verbose,
+            **self._pruning_kwargs(),
         )
-        self._set_fitted(result, classes, result.n_iter)
+        self._set_fitted(result, classes)
         return self
 
 
@@ -874,31 +860,16 @@ feature_names_in_
         classes, y_codes, sample_weight = _encode_target(
             y, sample_weight, self.class_weight, X
         )
-        if isinstance(self.cv, Integral):
-            counts = np.bincount(y_codes)
-            if self.cv > counts.min():
-                raise ValueError(
-                    f"cv={self.cv} folds is more than the {counts.min()} members "
-                    f"of the least populated class {classes[counts.argmin()]!r}; "
-                    "lower cv or give more rows of that class."
-                )
-        n_total = n_prunable((n_coef_rows(len(classes)), X.shape[1]), self.granularity)
-        what = "features" if self.granularity == "feature" else "coefficients"
+        check_cv_fits_classes(self.cv, y_codes, classes)
+        n_total, what = count_prunable(
+            (n_coef_rows(len(classes)), X.shape[1]), self.granularity
+        )
         levels = _levels_from(self.n_keeps, self.prune_ratios, n_total, what)
         schedule = path_schedule(n_total, levels, self.n_iter)
         splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        params = {
-            "criterion": self.criterion,
-            "granularity": self.granularity,
-            "refit": self.refit,
-            "C": self.C,
-            "fit_intercept": self.fit_intercept,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "random_state": seed,
-        }
+        params = {**self._pruning_kwargs(), "random_state": seed}
         if self.verbose:
             print(
                 f"[skprune] {len(splits)} folds x {len(schedule)} pruning rounds "
@@ -949,5 +920,5 @@ feature_names_in_
             verbose=self.verbose,
             **params,
         )
-        self._set_fitted(result, classes, result.n_iter)
+        self._set_fitted(result, classes)
         return self

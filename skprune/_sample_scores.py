@@ -10,7 +10,6 @@ adding a function to ``STRATEGIES``; no estimator changes.
 
 from dataclasses import dataclass
 from functools import cached_property
-from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -22,7 +21,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
 
-from .utils._validation import take_rows
+from .utils._validation import check_cv_fits_classes, take_rows
 
 # ``forgetting`` trains its scorer for this many passes over the data.
 FORGETTING_EPOCHS = 10
@@ -55,14 +54,8 @@ class ScoringContext:
     @cached_property
     def fold_models(self):
         """``(test rows, scorer fit on the other rows)`` for every fold."""
-        if self.is_classifier and isinstance(self.cv, Integral):
-            counts = np.bincount(self.y_codes)
-            if self.cv > counts.min():
-                raise ValueError(
-                    f"cv={self.cv} folds is more than the {counts.min()} rows of "
-                    f"the least populated class {self.classes[counts.argmin()]!r}; "
-                    "lower cv or give more rows of that class."
-                )
+        if self.is_classifier:
+            check_cv_fits_classes(self.cv, self.y_codes, self.classes)
         splitter = check_cv(self.cv, self.y_codes, classifier=self.is_classifier)
         n_samples = self.X.shape[0]
 
@@ -174,6 +167,12 @@ class ScoringContext:
         return np.log(proba)
 
     @cached_property
+    def label_issues(self):
+        """Rows whose given label looks wrong (``flag_label_issues`` on the
+        out-of-fold probabilities), computed once."""
+        return flag_label_issues(self.oof_proba, self.y_codes)
+
+    @cached_property
     def oof_predict(self):
         """Out-of-fold predictions (regression)."""
         return self._oof("predict")
@@ -282,9 +281,8 @@ def noise(X, y, context):
     """Label quality: the out-of-fold normalized margin ``p_y - max_{k != y} p_k``,
     lowered by 3 for the rows that confident learning flags as likely wrong
     (``flag_label_issues``), so that those rank first for removal."""
-    proba = context.oof_proba
-    quality = _true_class_margin(proba, context.y_codes)
-    return quality - 3.0 * flag_label_issues(proba, context.y_codes)
+    quality = _true_class_margin(context.oof_proba, context.y_codes)
+    return quality - 3.0 * context.label_issues
 
 
 def _round_preserving_row_sums(matrix):

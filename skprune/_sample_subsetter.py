@@ -21,7 +21,6 @@ from ._sample_scores import (
     REGRESSION_STRATEGIES,
     STRATEGIES,
     ScoringContext,
-    flag_label_issues,
 )
 from ._selection import n_keep_from_ratio
 from .utils._metaestimator import DelegatingPredictorMixin
@@ -282,15 +281,16 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         if not callable(strategy):
             context = self._context(X, y_codes, classes, fit_params)
 
+        sizes = None if groups is None else np.array([len(g) for g in groups])
         if self.prune_ratio == "auto":
-            flagged = flag_label_issues(context.oof_proba, y_codes)
+            flagged = context.label_issues
             issues = np.bincount(y_codes[flagged], minlength=len(classes))
-            quotas = np.maximum([len(g) for g in groups] - issues, 1)
+            quotas = np.maximum(sizes - issues, 1)
             n_keep = int(quotas.sum())
         else:
             n_keep = self._n_keep(n_samples)
             stratified = classifier and self.stratify
-            quotas = allocate([len(g) for g in groups], n_keep) if stratified else None
+            quotas = allocate(sizes, n_keep) if stratified else None
         keep = self._keep_rule(n_keep, X.shape[1])
 
         if callable(strategy):
@@ -308,10 +308,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                     groups if quotas is not None else [np.arange(n_samples)]
                 )
                 wanted = quotas if quotas is not None else [n_keep]
-                sizes = [len(g) for g in context.groups]
                 context.n_select = [
-                    int(q) if keep == "easy" else size - int(q)
-                    for q, size in zip(wanted, sizes, strict=True)
+                    int(q) if keep == "easy" else len(rows) - int(q)
+                    for q, rows in zip(wanted, context.groups, strict=True)
                 ]
             scores = STRATEGIES[strategy](X, y, context)
 

@@ -131,7 +131,10 @@ def select_mask(scores, k, granularity, alive=None):
     )
 
 
-def n_prunable(coef_shape, granularity):
-    """How many items ``granularity`` ranks for a 2-D ``coef_`` of this shape."""
+def count_prunable(coef_shape, granularity):
+    """How many items ``granularity`` ranks for a 2-D ``coef_`` of this shape,
+    and what they are called in messages ("features" or "coefficients")."""
     n_rows, n_features = coef_shape
-    return n_features if granularity == "feature" else n_rows * n_features
+    if granularity == "feature":
+        return n_features, "features"
+    return n_rows * n_features, "coefficients"

@@ -304,7 +304,7 @@ def test_bad_input_gets_clear_errors(cancer):
     y_rare = y.copy()
     y_rare[:] = 0
     y_rare[:3] = 1
-    with pytest.raises(ValueError, match="cv=5 folds is more than the 3 members"):
+    with pytest.raises(ValueError, match="cv=5 folds is more than the 3 rows"):
         PrunedLogisticRegressionCV(cv=5).fit(X, y_rare)
     with pytest.raises(ValueError, match="only one class"):
         PrunedLogisticRegression().fit(X, np.zeros(len(y)))

@@ -1,6 +1,7 @@
 """Checks and small accessors shared by the estimators."""
 
 import inspect
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
@@ -66,3 +67,17 @@ def take_rows(value, rows, n_samples):
     if len(value) != n_samples:
         return value
     return value[rows] if hasattr(value, "shape") else np.asarray(value)[rows]
+
+
+def check_cv_fits_classes(cv, y_codes, classes):
+    """Raise a ``ValueError`` when an integer ``cv`` asks for more stratified
+    folds than the least populated class has rows (scikit-learn only warns)."""
+    if not isinstance(cv, Integral):
+        return
+    counts = np.bincount(y_codes, minlength=len(classes))
+    if cv > counts.min():
+        raise ValueError(
+            f"cv={cv} folds is more than the {counts.min()} rows of the least "
+            f"populated class {classes[counts.argmin()]!r}; lower cv or give "
+            "more rows of that class."
+        )
