@@ -80,10 +80,10 @@ def obs(coef, X, y, estimator, random_state):
     loss, theta = estimator.loss, estimator.theta
     if theta.size > OBS_MAX_PARAMS:
         return obd(coef, X, y, estimator, random_state)
-    rows, cols = np.nonzero(loss.mask)
     if estimator.granularity == "feature":
-        groups = np.flatnonzero(loss.mask.ravel()).reshape(loss.n_rows, -1)
-        groups = np.searchsorted(np.flatnonzero(loss.mask.ravel()), groups).T
+        # every live column is live in every row, and the free parameters are
+        # row-major: a column's parameters sit one row length apart
+        groups = np.arange(loss.n_free).reshape(loss.n_rows, -1).T
         n_remove = groups.shape[0] - estimator.n_keep
     else:
         groups = np.arange(loss.n_free)[:, np.newaxis]
@@ -98,13 +98,9 @@ def obs(coef, X, y, estimator, random_state):
     group_scores = np.where(step_of_group >= 0, step_of_group, n_remove + 1).astype(
         np.float64
     )
-    scores = np.zeros_like(coef)
-    active_scores = np.zeros(loss.mask.shape)
-    free_scores = np.empty(loss.n_free)
+    free_scores = np.zeros(theta.size)  # intercepts' slots stay unused
     free_scores[groups.ravel()] = np.repeat(group_scores, groups.shape[1])
-    active_scores[rows, cols] = free_scores
-    scores[:, loss.columns] = active_scores
-    return scores
+    return loss.unpack(free_scores)[0]
 
 
 def obs_removal_order(hessian, weights, groups, n_remove):
