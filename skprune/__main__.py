@@ -38,7 +38,9 @@ BUILTIN = {
     "digits": datasets.load_digits,
 }
 DEFAULT_FRACTIONS = (0.5, 0.25, 0.1, 0.05)
-SAMPLE_STRATEGIES = ("margin", "el2n", "kcenter", "herding")
+# each with keep="auto": importance sampling for the costs (grand, loss),
+# coverage for margin, the greedy coreset for herding
+SAMPLE_STRATEGIES = ("grand", "loss", "margin", "herding")
 
 
 class CommandError(Exception):

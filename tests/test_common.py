@@ -1,5 +1,6 @@
 """Every public estimator through scikit-learn's own estimator checks."""
 
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -25,8 +26,18 @@ ESTIMATORS = [
     PrunedLogisticRegressionCV(cv=3, granularity="feature", prune_ratios=[0.0, 0.5]),
     SampleSubsetter(LogisticRegression()),
     SampleSubsetter(Ridge()),
-    SampleSubsetter(LogisticRegression(), strategy="kcenter", keep="hard"),
+    SampleSubsetter(LogisticRegression(), strategy="grand", cv=3),
+    SampleSubsetter(LogisticRegression(), strategy="margin", cv=3),
+    SampleSubsetter(LogisticRegression(), strategy="el2n", keep="easy", cv=3),
+    SampleSubsetter(Ridge(), strategy="loss", cv=3),
+    SampleSubsetter(
+        LogisticRegression(), strategy="noise", prune_ratio="auto", reweight=True, cv=3
+    ),
+    SampleSubsetter(LogisticRegression(), strategy="kcenter"),
     SampleSubsetter(Ridge(), strategy="herding", prune_ratio=0.3),
+    SampleSubsetter(
+        HistGradientBoostingClassifier(max_iter=10), strategy="margin", cv=3
+    ),
 ]
 
 

@@ -72,9 +72,9 @@ def test_sample_pruning_on_a_csv_file(tmp_path, capsys):
         rows = list(csv.DictReader(f))
     assert {r["method"] for r in rows} == {
         "random",
+        "grand",
+        "loss",
         "margin",
-        "el2n",
-        "kcenter",
         "herding",
     }
     # 3-fold CV of 90 rows: 60 training rows, half and a quarter of them

@@ -46,7 +46,7 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
             **search_params,
         ).fit(X, y)
         sampler = SampleSubsetter(
-            LogisticRegression(), strategy="margin", n_jobs=-1
+            LogisticRegression(), strategy="margin", n_jobs=-1, random_state=0
         ).fit(X, y)
     assert client.run(lambda: 1)  # the workers answered
     np.testing.assert_array_equal(
@@ -59,5 +59,7 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
         remote_search.cv_results_["mean_test_score"],
         local_search.cv_results_["mean_test_score"],
     )
-    local_sampler = SampleSubsetter(LogisticRegression(), strategy="margin").fit(X, y)
+    local_sampler = SampleSubsetter(
+        LogisticRegression(), strategy="margin", random_state=0
+    ).fit(X, y)
     np.testing.assert_array_equal(sampler.sample_mask_, local_sampler.sample_mask_)

@@ -17,7 +17,14 @@ class DelegatingPredictorMixin:
 
     def _validate_X(self, X):
         check_is_fitted(self, "estimator_")
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        allow_nan = get_tags(self).input_tags.allow_nan
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            reset=False,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
 
     @available_if(estimator_has("predict"))
     def predict(self, X):

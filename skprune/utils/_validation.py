@@ -69,15 +69,25 @@ def take_rows(value, rows, n_samples):
     return value[rows] if hasattr(value, "shape") else np.asarray(value)[rows]
 
 
+def display_label(label):
+    """A class label as a user wrote it (``0``, not ``np.int64(0)``)."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
 def check_cv_fits_classes(cv, y_codes, classes):
     """Raise a ``ValueError`` when an integer ``cv`` asks for more stratified
     folds than the least populated class has rows (scikit-learn only warns)."""
     if not isinstance(cv, Integral):
         return
+    if len(y_codes) < cv:
+        raise ValueError(
+            f"cv={cv} folds need at least {cv} rows; got n_samples={len(y_codes)}."
+        )
     counts = np.bincount(y_codes, minlength=len(classes))
     if cv > counts.min():
+        rarest = display_label(classes[counts.argmin()])
         raise ValueError(
             f"cv={cv} folds is more than the {counts.min()} rows of the least "
-            f"populated class {classes[counts.argmin()]!r}; lower cv or give "
-            "more rows of that class."
+            f"populated class {rarest!r}; lower cv or give more rows of that "
+            "class."
         )

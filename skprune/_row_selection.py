@@ -1,0 +1,309 @@
+"""Scores -> kept rows: the selection rules of ``SampleSubsetter``.
+
+Every rule is a pure function that takes the number of rows to keep and
+returns exactly that many (per group when the selection is stratified). Scores
+mean "higher is easier" throughout. The rules:
+
+- ``top_k_rows``: the highest (``"easy"``) or lowest (``"hard"``) scores;
+- ``weighted_rows``: importance sampling without replacement, inclusion
+  probabilities proportional to a hardness mixed with uniform, exact size
+  (Pareto sampling), inverse-probability weights for ``sample_weight``;
+- ``coverage_rows``: coverage-centric selection (CCS): drop the hardest share,
+  then sample evenly across equal-width score bins (water-filling);
+- ``kcenter_rows`` / ``herding_rows``: greedy coresets that pick the count
+  they are given.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.extmath import row_norms, safe_sparse_dot
+
+
+def allocate(counts, n_keep):
+    """Split ``n_keep`` over groups of sizes ``counts`` in proportion, at least
+    one per group, never more than a group has, the total exact (largest
+    remainders first, ties to the earlier group).
+
+    >>> allocate(np.array([50, 30, 20]), 10).tolist()
+    [5, 3, 2]
+    >>> allocate(np.array([97, 2, 1]), 4).tolist()
+    [2, 1, 1]
+    """
+    counts = np.asarray(counts)
+    if n_keep < len(counts):
+        raise ValueError(
+            f"Cannot keep {n_keep} rows with stratify=True: each of the "
+            f"{len(counts)} classes keeps at least one row."
+        )
+    quota = n_keep * counts / counts.sum()
+    alloc = np.clip(np.floor(quota).astype(int), 1, counts)
+    while alloc.sum() != n_keep:
+        if alloc.sum() < n_keep:
+            room = np.where(alloc < counts, quota - alloc, -np.inf)
+            alloc[np.argmax(room)] += 1
+        else:
+            excess = np.where(alloc > 1, alloc - quota, -np.inf)
+            alloc[np.argmax(excess)] -= 1
+    return alloc
+
+
+def round_to_total(shares, total, caps):
+    """Integers summing to ``total``, each at most its cap, close to the real
+    ``shares`` (floors, then the largest remainders with room; ties to the
+    earlier entry).
+
+    >>> round_to_total(np.array([1.5, 1.5, 2.0]), 5, np.array([9, 9, 9])).tolist()
+    [2, 1, 2]
+    """
+    alloc = np.minimum(np.floor(shares).astype(int), caps)
+    missing = int(total - alloc.sum())
+    if missing > 0:
+        room = np.where(alloc < caps, shares - alloc, -np.inf)
+        order = np.argsort(-room, kind="stable")[:missing]
+        alloc[order] += 1
+    return alloc
+
+
+def _groups_and_quotas(n_samples, n_keep, groups, quotas):
+    if groups is None:
+        return [np.arange(n_samples)], [n_keep]
+    return groups, quotas
+
+
+def top_k_rows(
+    scores, n_keep, *, keep="easy", groups=None, quotas=None, drop_first=None
+):
+    """Exact boolean mask of the ``n_keep`` highest (``keep="easy"``) or lowest
+    (``"hard"``) scores, per group when ``groups``/``quotas`` are given.
+
+    ``drop_first`` (boolean, optional) marks rows that are left out before any
+    other row, whatever their score (the likely-wrong labels of the noise
+    strategy). Ties go to the earlier row.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    signed = -scores if keep == "easy" else scores
+    mask = np.zeros(len(scores), dtype=bool)
+    for rows, quota in zip(
+        *_groups_and_quotas(len(scores), n_keep, groups, quotas), strict=True
+    ):
+        keys = (signed[rows],)
+        if drop_first is not None:
+            keys = (signed[rows], drop_first[rows])
+        order = rows[np.lexsort(keys)]
+        mask[order[:quota]] = True
+    return mask
+
+
+def inclusion_probabilities(importance, n_keep):
+    """Inclusion probabilities ``pi_i = min(1, c * importance_i)`` summing to
+    ``n_keep`` (rows too important to leave out are taken with certainty and
+    the rest share what is left).
+
+    >>> inclusion_probabilities(np.array([8.0, 1.0, 1.0, 1.0, 1.0]), 3).tolist()
+    [1.0, 0.5, 0.5, 0.5, 0.5]
+    """
+    importance = np.asarray(importance, dtype=np.float64)
+    n = len(importance)
+    if n_keep >= n:
+        return np.ones(n)
+    if n_keep <= 0:
+        return np.zeros(n)
+    order = np.argsort(-importance, kind="stable")
+    ranked = importance[order]
+    tails = np.cumsum(ranked[::-1])[::-1]  # tails[m] = sum of ranked[m:]
+    for n_certain in range(n_keep):
+        scale = (n_keep - n_certain) / tails[n_certain]
+        if ranked[n_certain] * scale <= 1.0:
+            break
+    probabilities = np.empty(n)
+    probabilities[order[:n_certain]] = 1.0
+    probabilities[order[n_certain:]] = np.minimum(ranked[n_certain:] * scale, 1.0)
+    return probabilities
+
+
+def pareto_sample(probabilities, n_keep, rng):
+    """Exactly ``n_keep`` rows drawn without replacement with inclusion
+    probabilities close to ``probabilities`` (Pareto sampling, Rosen 1997:
+    rank ``u/(1-u)`` over ``pi/(1-pi)`` and keep the smallest; rows with
+    ``pi = 1`` are always kept). Returns a boolean mask."""
+    u = rng.random_sample(len(probabilities))
+    with np.errstate(divide="ignore"):
+        odds = probabilities / (1.0 - probabilities)
+        keys = (u / (1.0 - u)) / odds
+    keys[probabilities >= 1.0] = -np.inf
+    mask = np.zeros(len(probabilities), dtype=bool)
+    mask[np.argsort(keys, kind="stable")[:n_keep]] = True
+    return mask
+
+
+def weighted_rows(
+    hardness, n_keep, *, uniform_share, rng, groups=None, quotas=None, exclude=None
+):
+    """Importance sampling: exactly ``n_keep`` rows (per group: its quota),
+    drawn without replacement with inclusion probabilities proportional to
+    ``(1 - uniform_share) * hardness / sum(hardness) + uniform_share / n``
+    (OSMAC, Wang, Zhu & Ma 2018, with hardness ``|y - p| * ||x||``), capped at
+    one. Rows in ``exclude`` (boolean) are not drawn (the hardest of them stay
+    out when the quota needs some back): the group's probability is spread
+    over the others.
+
+    Returns ``(mask, weights)``: ``weights`` are ``1 / pi`` on the kept rows
+    (Horvitz-Thompson: a weighted sum over the kept rows estimates the sum over
+    the group's rows that were not set aside) and zero elsewhere.
+    """
+    hardness = np.asarray(hardness, dtype=np.float64)
+    mask = np.zeros(len(hardness), dtype=bool)
+    weights = np.zeros(len(hardness))
+    for rows, quota in zip(
+        *_groups_and_quotas(len(hardness), n_keep, groups, quotas), strict=True
+    ):
+        if quota == 0:
+            continue
+        if exclude is not None:
+            # the hardest excluded rows stay out; as many come back as the
+            # quota needs
+            left_out = rows[exclude[rows]]
+            left_out = left_out[np.argsort(-hardness[left_out], kind="stable")]
+            n_out = min(len(left_out), len(rows) - int(quota))
+            rows = np.setdiff1d(rows, left_out[:n_out])
+        h = hardness[rows]
+        total = h.sum()
+        share = h / total if total > 0 else np.full(len(rows), 1.0 / len(rows))
+        importance = (1.0 - uniform_share) * share + uniform_share / len(rows)
+        probabilities = inclusion_probabilities(importance, quota)
+        kept = pareto_sample(probabilities, quota, rng)
+        mask[rows[kept]] = True
+        weights[rows[kept]] = 1.0 / probabilities[kept]
+    return mask, weights
+
+
+def _water_fill(counts, budget):
+    """Per-bin counts summing to ``budget``: every bin gets the same level,
+    bins smaller than the level are kept whole (CCS's water-filling)."""
+    counts = np.asarray(counts)
+    level_counts = np.sort(counts)
+    remaining, left = float(budget), len(counts)
+    level = 0.0
+    for c in level_counts:
+        if c * left >= remaining:
+            level = remaining / left
+            break
+        remaining -= c
+        left -= 1
+    else:
+        return counts.copy()
+    shares = np.minimum(counts, level)
+    return round_to_total(shares, budget, counts)
+
+
+def coverage_rows(
+    scores, n_keep, *, n_bins, rng, groups=None, quotas=None, exclude=None
+):
+    """Coverage-centric selection (CCS, Zheng et al. ICLR 2023), exact count.
+
+    Per group: set aside the rows in ``exclude`` (CCS drops the hardest share
+    as likely mislabelled; here the caller says which rows, fewer if the quota
+    needs them back, hardest last), cut the remaining scores into ``n_bins``
+    equal-width bins, give every bin the same budget (bins with fewer rows are
+    kept whole and pass what is left to the others: water-filling) and draw
+    each bin's rows at random.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if exclude is None:
+        exclude = np.zeros(len(scores), dtype=bool)
+    mask = np.zeros(len(scores), dtype=bool)
+    for rows, quota in zip(
+        *_groups_and_quotas(len(scores), n_keep, groups, quotas), strict=True
+    ):
+        if quota == 0:
+            continue
+        # excluded rows first, each part hardest first
+        ranked = rows[np.lexsort((scores[rows], ~exclude[rows]))]
+        n_drop = min(int(exclude[rows].sum()), len(rows) - int(quota))
+        pool = ranked[n_drop:]
+        values = scores[pool]
+        low, high = values.min(), values.max()
+        if high > low:
+            bins = np.minimum(
+                ((values - low) / (high - low) * n_bins).astype(int), n_bins - 1
+            )
+        else:
+            bins = np.zeros(len(pool), dtype=int)
+        counts = np.bincount(bins, minlength=n_bins)
+        for b, take in enumerate(_water_fill(counts, quota)):
+            if take:
+                members = pool[bins == b]
+                mask[rng.choice(members, size=take, replace=False)] = True
+    return mask
+
+
+def _row(X, i):
+    row = X[i]
+    return row.toarray().ravel() if sparse.issparse(row) else np.asarray(row)
+
+
+def squared_distances_to(X, sq_norms, point, point_sq_norm):
+    """``||x_i - point||^2`` for every row, without an n x n matrix."""
+    cross = np.asarray(safe_sparse_dot(X, point)).ravel()
+    return np.maximum(sq_norms - 2.0 * cross + point_sq_norm, 0.0)
+
+
+def kcenter_order(X, n_select):
+    """Greedy k-center (Sener & Savarese 2018): start at the row nearest the
+    mean, then repeatedly take the row farthest from everything taken. Returns
+    the ``n_select`` picked row indices in order. O(n_select * nnz(X)) time,
+    O(n) memory: one distance vector, updated per pick."""
+    if n_select == 0:
+        return np.array([], dtype=int)
+    sq_norms = row_norms(X, squared=True)
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    nearest = squared_distances_to(X, sq_norms, mean, mean @ mean)
+    order = [int(np.argmin(nearest))]
+    center = _row(X, order[0])
+    closest = squared_distances_to(X, sq_norms, center, center @ center)
+    for _ in range(1, n_select):
+        closest[order[-1]] = -1.0
+        pick = int(np.argmax(closest))
+        order.append(pick)
+        center = _row(X, pick)
+        closest = np.minimum(
+            closest, squared_distances_to(X, sq_norms, center, center @ center)
+        )
+        closest[order] = -1.0
+    return np.asarray(order)
+
+
+def herding_order(X, n_select):
+    """Herding (Welling 2009, as in iCaRL): repeatedly take the row that brings
+    the mean of the taken rows closest to the mean of all rows. Returns the
+    ``n_select`` picked row indices in order. O(n) memory."""
+    sq_norms = row_norms(X, squared=True)
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    total = np.zeros_like(mean)
+    taken = np.zeros(X.shape[0], dtype=bool)
+    order = []
+    for t in range(1, n_select + 1):
+        # || (total + x_i) / t - mean ||^2, expanded: a = total / t - mean
+        a = total / t - mean
+        cost = a @ a + 2.0 * np.asarray(safe_sparse_dot(X, a)).ravel() / t
+        cost += sq_norms / t**2
+        cost[taken] = np.inf
+        pick = int(np.argmin(cost))
+        order.append(pick)
+        taken[pick] = True
+        total += _row(X, pick)
+    return np.asarray(order, dtype=int)
+
+
+def greedy_rows(X, n_keep, order, *, groups=None, quotas=None):
+    """Exact mask of the rows a greedy coreset ``order(X_group, count)`` picks,
+    within each group."""
+    mask = np.zeros(X.shape[0], dtype=bool)
+    for rows, quota in zip(
+        *_groups_and_quotas(X.shape[0], n_keep, groups, quotas), strict=True
+    ):
+        mask[rows[order(X[rows], int(quota))]] = True
+    return mask
+
+
+SELECTORS = {"kcenter": kcenter_order, "herding": herding_order}
