@@ -23,7 +23,7 @@ through ``skprune._sample_subsetter.choose_rows``, the function
 
     python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS]
         [--models logistic,hgb] [--noise 0,0.1,0.2] [--fractions 0.1,0.3]
-        [--n-jobs 2] [--out F]
+        [--only noise,grand] [--n-jobs 2] [--out F]
 """
 
 import argparse
@@ -57,8 +57,13 @@ MODELS = {
 }
 
 
-def methods_for(model_name):
-    """(label, strategy, keep) of every configuration run for a model."""
+def methods_for(model_name, only=None):
+    """(label, strategy, keep) of every configuration run for a model (those
+    whose strategy is in ``only``, when given)."""
+    return [m for m in _methods_for(model_name) if only is None or m[1] in only]
+
+
+def _methods_for(model_name):
     out = []
     for strategy in SCORED:
         if model_name == "logistic":
@@ -104,15 +109,17 @@ def iht_accuracy(model, X, y, X_te, y_te, n_keep, seed):
     return float(clone(model).fit(X_res, y_res).score(X_te, y_te))
 
 
-def run_split(name, X_all, y_all, noise, seed, model_names, fractions, check):
+def run_split(
+    name, X_all, y_all, noise, seed, model_names, fractions, check, only=None
+):
     # one BLAS / OpenMP thread per worker: the workers already use every core
     with threadpool_limits(1):
         return _run_split(
-            name, X_all, y_all, noise, seed, model_names, fractions, check
+            name, X_all, y_all, noise, seed, model_names, fractions, check, only
         )
 
 
-def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check):
+def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, only):
     warnings.filterwarnings("ignore")
     rng = np.random.RandomState(seed)
     X, X_te, y, y_te = train_test_split(
@@ -151,7 +158,7 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check):
                 ).fit(X, y)
                 draws.append(sub.score(X_te, y_te))
             record("random", float(np.mean(draws)))
-            for label, strategy, keep in methods_for(model_name):
+            for label, strategy, keep in methods_for(model_name, only):
                 selection = choose_rows(
                     X,
                     y,
@@ -183,7 +190,7 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check):
                     if weights is not None:
                         assert np.array_equal(sub.sample_weight_, weights[mask])
                     assert np.allclose(sub.estimator_.coef_, fitted.coef_), label
-            if model_name == "logistic":
+            if model_name == "logistic" and only is None:
                 record(
                     "InstanceHardnessThreshold",
                     iht_accuracy(model, X, y, X_te, y_te, n_keep, seed),
@@ -226,6 +233,9 @@ def main():
     parser.add_argument("--noise", default="0,0.1,0.2")
     parser.add_argument("--fractions", default=None, help="default: 0.1,...,0.7")
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument(
+        "--only", default=None, help="run these strategies only (and random)"
+    )
     args = parser.parse_args()
     seeds = range(args.repeats or (1 if args.quick else 5))
     models = args.models or ("logistic" if args.quick else "logistic,hgb")
@@ -247,7 +257,13 @@ def main():
         file=sys.stderr,
     )
     results = Parallel(n_jobs=args.n_jobs, verbose=5)(
-        delayed(run_split)(*task, model_names, fractions, check=i == 0)
+        delayed(run_split)(
+            *task,
+            model_names,
+            fractions,
+            check=i == 0,
+            only=None if args.only is None else args.only.split(","),
+        )
         for i, task in enumerate(tasks)
     )
     rows = [row for result in results for row in result]
@@ -265,6 +281,8 @@ def main():
             summary[f"{model_name} {what}"] = table
         print(f"\n{model_name}, keep='auto' of each strategy minus random (pt):")
         for strategy in (*SCORED, "noise"):
+            if args.only is not None and strategy not in args.only.split(","):
+                continue
             label = "noise / easy" if strategy == "noise" else auto_label(strategy)
             per_set = []
             for name in data:

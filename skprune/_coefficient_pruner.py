@@ -24,7 +24,7 @@ from ._selection import (
     resolve_n_keep,
     select_mask,
 )
-from .utils._metaestimator import DelegatingPredictorMixin
+from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._validation import coef_as_2d, fold_class_weight
 
 
@@ -247,13 +247,16 @@ class CoefficientPruner(
 
         **fit_params : dict
             Passed to every fit of the inner estimator (``sample_weight``
-            among them, which the masked logistic refit honours too).
+            among them, which the masked logistic refit honours too); with
+            scikit-learn's metadata routing enabled, those the estimator
+            requested.
 
         Returns
         -------
         self : object
             Fitted pruner.
         """
+        fit_params = route_fit_params(self, fit_params)
         multi_output = get_tags(self.estimator).target_tags.multi_output
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=multi_output
@@ -272,7 +275,11 @@ class CoefficientPruner(
         coef_shape = np.shape(estimator.coef_)
         n_total, what = count_prunable(dense_coef.shape, self.granularity)
         n_final = resolve_n_keep(
-            n_total, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what=what
+            n_total,
+            prune_ratio=self.prune_ratio,
+            n_keep=self.n_keep,
+            what=what,
+            n_features=X.shape[1],
         )
         rng = check_random_state(self.random_state)
 

@@ -660,7 +660,11 @@ class PrunedLogisticRegression(_LinearLogisticMixin, ClassifierMixin, BaseEstima
         n_rows = n_coef_rows(len(classes))
         n_total, what = count_prunable((n_rows, X.shape[1]), self.granularity)
         n_keep = resolve_n_keep(
-            n_total, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what=what
+            n_total,
+            prune_ratio=self.prune_ratio,
+            n_keep=self.n_keep,
+            what=what,
+            n_features=X.shape[1],
         )
         coef_init = intercept_init = None
         if (
@@ -684,6 +688,25 @@ class PrunedLogisticRegression(_LinearLogisticMixin, ClassifierMixin, BaseEstima
         )
         self._set_fitted(result, classes)
         return self
+
+
+def choose_level(table, selection):
+    """Index of the chosen level from ``table`` (folds x levels, levels by
+    ascending kept count): the sparsest level with the best mean score
+    (``"best"``), or the sparsest whose mean is within one standard error of
+    the best mean (``"one_se"``; the standard error of the best level's mean
+    over folds, ``std / sqrt(n_folds)``, as glmnet's ``lambda.1se``).
+
+    >>> table = np.array([[0.80, 0.91, 0.90], [0.82, 0.91, 0.96]])
+    >>> int(choose_level(table, "best")), int(choose_level(table, "one_se"))
+    (2, 1)
+    """
+    mean = table.mean(axis=0)
+    best = int(np.argmax(mean))  # first = sparsest among ties
+    if selection == "best":
+        return best
+    std_error = table[:, best].std() / np.sqrt(table.shape[0])
+    return int(np.flatnonzero(mean >= mean[best] - std_error)[0])
 
 
 def _mean_log_likelihood(coef, intercept, X, y_codes):
@@ -757,6 +780,13 @@ class PrunedLogisticRegressionCV(_LinearLogisticMixin, ClassifierMixin, BaseEsti
         accuracy ties; scikit-learn's ``LogisticRegressionCV`` moves to the
         same default).
 
+    selection : {"best", "one_se"}, default="best"
+        ``"best"``: the level with the best mean score (ties go to the
+        sparser). ``"one_se"``: the one-standard-error rule, the sparsest
+        level whose mean score is within one standard error (over folds) of
+        the best, which trades a difference the folds cannot resolve for a
+        smaller model.
+
     n_jobs : int, default=None
         Folds computed in parallel (joblib).
 """
@@ -799,6 +829,7 @@ feature_names_in_
         "prune_ratios": ["array-like", None],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
+        "selection": [StrOptions({"best", "one_se"})],
         "n_jobs": [Integral, None],
         **_PRUNING_PARAMETERS,
     }
@@ -810,6 +841,7 @@ feature_names_in_
         prune_ratios=None,
         cv=5,
         scoring=None,
+        selection="best",
         n_jobs=None,
         criterion="magnitude",
         granularity="weight",
@@ -827,6 +859,7 @@ feature_names_in_
         self.prune_ratios = prune_ratios
         self.cv = cv
         self.scoring = scoring
+        self.selection = selection
         self.n_jobs = n_jobs
         self.criterion = criterion
         self.granularity = granularity
@@ -896,8 +929,7 @@ feature_names_in_
         ascending = np.array(sorted(levels))
         table = np.array([[fold[k] for k in ascending] for fold in fold_scores])
         mean = table.mean(axis=0)
-        # the sparsest level among the best (ascending order: first wins)
-        self.n_keep_ = int(ascending[np.flatnonzero(mean == mean.max())[0]])
+        self.n_keep_ = int(ascending[choose_level(table, self.selection)])
         self.cv_results_ = {
             "n_keeps": ascending,
             "mean_test_score": mean,
@@ -906,8 +938,8 @@ feature_names_in_
         }
         if self.verbose:
             print(
-                f"[skprune] best mean score at n_keep={self.n_keep_}; "
-                "refitting on all the data",
+                f"[skprune] selection={self.selection!r} chose n_keep="
+                f"{self.n_keep_}; refitting on all the data",
                 flush=True,
             )
         result = prune_logistic(

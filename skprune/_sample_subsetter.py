@@ -34,7 +34,7 @@ from ._sample_scores import (
     STRATEGY_NAMES,
 )
 from ._selection import n_keep_from_ratio
-from .utils._metaestimator import DelegatingPredictorMixin
+from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._validation import take_rows
 
 # keep="weighted": share of the inclusion probability spread uniformly (the
@@ -179,16 +179,22 @@ def choose_rows(
         if n_keep is None:  # prune_ratio="auto": exactly the flagged rows go
             quotas = sizes - np.minimum(per_class, sizes - 1)
             n_keep = int(quotas.sum())
+        elif not stratify:
+            quotas = None  # all rows ranked together
         else:
-            # label noise is not proportional to class sizes: rank all rows
-            # together; stratify only makes sure that every class keeps a row
-            together = top_k_rows(scores, n_keep, drop_first=issues)
-            quotas = None
-            if stratify:
-                allocate(sizes, n_keep)  # the error when a class cannot keep one
+            allocate(sizes, n_keep)  # the error when a class cannot keep one
+            clean = sizes - per_class
+            if n_keep >= clean.sum():
+                # only flagged rows go: where the noise is (label noise is not
+                # proportional to class sizes), every class keeping a row
+                together = top_k_rows(scores, n_keep, drop_first=issues)
                 quotas = keep_every_class(
                     np.bincount(oof.y_codes[together], minlength=len(sizes))
                 )
+            else:
+                # every flagged row goes, and the rest in proportion to what
+                # is left of each class, so the classes keep their balance
+                quotas = allocate(np.maximum(clean, 1), n_keep)
     else:
         quotas = allocate(sizes, n_keep) if classifier and stratify else None
     if quotas is None:
@@ -280,9 +286,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         - ``"noise"``: label quality, the out-of-fold normalized margin
           ``p_y - max_{k != y} p_k``; the rows confident learning flags as
           likely wrong go first, then the lowest quality. With an explicit
-          count all rows are ranked together (label noise is not
-          proportional to class sizes): ``stratify=True`` then only makes
-          sure that every class keeps a row;
+          count, the flagged rows go where they are (label noise is not
+          proportional to class sizes); rows removed beyond them go in
+          proportion to what is left of each class with ``stratify=True``,
+          by quality alone with ``stratify=False``;
         - ``"prototype"``: minus the distance to the class centroid (Sorscher
           et al. 2022);
         - ``"kcenter"``: greedy k-center coreset (Sener & Savarese 2018),
@@ -329,8 +336,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
     stratify : bool, default=True
         Classification: split the kept count over classes in proportion to
         their sizes, at least one row per class, the total exact (every rule
-        then selects within each class). For ``strategy="noise"``: only at
-        least one row per class (see there). Ignored for regression.
+        then selects within each class). For ``strategy="noise"`` the flagged
+        rows go first wherever they are (see there). Ignored for regression.
 
     reweight : bool, default=False
         ``strategy="noise"`` only: weight each kept row of class ``k`` by
@@ -600,12 +607,14 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             length ``n_samples``, ``sample_weight`` among them) subset with the
             rows; a ``sample_weight`` is multiplied by the selection's weights.
             Also passed to the out-of-fold scoring fits when the scorer is the
-            estimator itself.
+            estimator itself. With scikit-learn's metadata routing enabled,
+            only those the estimator requested.
 
         Returns
         -------
         self : object
         """
+        fit_params = route_fit_params(self, fit_params)
         X, y = self._validate(X, y)
         selection = self._select(
             X,

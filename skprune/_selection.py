@@ -31,16 +31,20 @@ def n_keep_from_ratio(n_total, prune_ratio):
     return max(1, n_total - n_removed)
 
 
-def resolve_n_keep(n_total, *, prune_ratio, n_keep, what="coefficients"):
+def resolve_n_keep(
+    n_total, *, prune_ratio, n_keep, what="coefficients", n_features=None
+):
     """The exact kept count from ``n_keep`` (if given) or ``prune_ratio``.
 
-    Raises a ``ValueError`` naming ``what`` when ``n_keep`` exceeds ``n_total``.
+    Raises a ``ValueError`` naming ``what`` (and ``X``'s ``n_features`` when
+    given) when ``n_keep`` exceeds ``n_total``.
     """
     if n_keep is None:
         return n_keep_from_ratio(n_total, prune_ratio)
     if n_keep > n_total:
+        of_X = "" if n_features is None else f" (X has n_features={n_features})"
         raise ValueError(
-            f"n_keep={n_keep} is larger than the number of {what} ({n_total})."
+            f"n_keep={n_keep} is larger than the number of {what} ({n_total}){of_X}."
         )
     return int(n_keep)
 

@@ -432,3 +432,34 @@ def test_set_output_pandas_keeps_feature_names():
     np.testing.assert_array_equal(
         out.to_numpy(), data.data.to_numpy()[:, pruner.support_]
     )
+
+
+@pytest.mark.parametrize("meta", ["pruner", "subsetter"])
+def test_metadata_routing_sends_sample_weight_where_requested(cancer, meta):
+    from sklearn import config_context
+
+    from skprune import SampleSubsetter
+
+    X, y = cancer
+    sw = np.random.RandomState(0).uniform(0.2, 5.0, len(y))
+
+    def build(inner):
+        if meta == "pruner":
+            return CoefficientPruner(inner, n_keep=10)
+        return SampleSubsetter(inner, strategy="random", n_keep=300, random_state=0)
+
+    def coef(model):
+        return model.coef_ if meta == "pruner" else model.estimator_.coef_
+
+    with config_context(enable_metadata_routing=True):
+        routed = build(LogisticRegression().set_fit_request(sample_weight=True))
+        routed = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False), routed
+        ).fit(X, y, sample_weight=sw)[-1]
+        # a weight the inner estimator did not ask for is an error, not dropped
+        with pytest.raises(ValueError, match="sample_weight"):
+            build(LogisticRegression()).fit(X, y, sample_weight=sw)
+    direct = build(LogisticRegression()).fit(X, y, sample_weight=sw)
+    unweighted = build(LogisticRegression()).fit(X, y)
+    np.testing.assert_allclose(coef(routed), coef(direct))
+    assert not np.allclose(coef(routed), coef(unweighted))

@@ -22,6 +22,8 @@ ESTIMATORS = [
     PrunedLogisticRegression(),
     PrunedLogisticRegression(granularity="feature", criterion="obs", n_iter=2),
     PrunedLogisticRegression(criterion="magnitude", refit=False),
+    PrunedLogisticRegression(n_keep=2),
+    CoefficientPruner(LogisticRegression(), n_keep=2),
     PrunedLogisticRegressionCV(cv=3),
     PrunedLogisticRegressionCV(cv=3, granularity="feature", prune_ratios=[0.0, 0.5]),
     SampleSubsetter(LogisticRegression()),

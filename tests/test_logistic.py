@@ -456,7 +456,7 @@ def test_cv_verbose_reports_folds_and_choice(wine, capsys):
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "3 folds x" in text
-    assert f"best mean score at n_keep={model.n_keep_}" in text
+    assert f"selection='best' chose n_keep={model.n_keep_}" in text
     assert "Done   3 out of   3" in text or "Done 3 out of 3" in text
 
 
@@ -481,3 +481,21 @@ def test_path_sample_weight_equals_repeated_rows(cancer):
         np.repeat(X, counts, axis=0), np.repeat(y, counts), **params
     )
     np.testing.assert_allclose(weighted, repeated, atol=1e-6)
+
+
+def test_one_standard_error_rule_picks_the_sparsest_level_within_one_se(cancer):
+    X, y = cancer
+    params = dict(n_keeps=[1, 2, 3, 5, 8, 13, 21, 30], cv=5)
+    best = PrunedLogisticRegressionCV(**params).fit(X, y)
+    one_se = PrunedLogisticRegressionCV(selection="one_se", **params).fit(X, y)
+    results = one_se.cv_results_
+    table = np.array([results[f"split{i}_test_score"] for i in range(5)])
+    mean = table.mean(axis=0)
+    top = np.argmax(mean)
+    bar = mean[top] - table[:, top].std() / np.sqrt(5)
+    expected = results["n_keeps"][np.flatnonzero(mean >= bar)[0]]
+    assert one_se.n_keep_ == expected
+    assert best.n_keep_ == results["n_keeps"][top]
+    # on breast_cancer the rule trades a hair of log-loss for fewer features
+    assert one_se.n_keep_ < best.n_keep_
+    assert one_se.n_nonzero_ == one_se.n_keep_

@@ -106,3 +106,71 @@ def test_unknown_solver_is_named(iris):
     X, y = iris
     with pytest.raises(ValueError, match="solver must be one of"):
         fit_masked_logistic(X, y, 3, solver="sgd")
+
+
+def _loss_and_theta(n_classes, n_features=8, n_samples=60, seed=0, sparse=False):
+    X, y = make_classification(
+        n_samples,
+        n_features,
+        n_informative=min(5, n_features),
+        n_classes=n_classes,
+        random_state=seed,
+    )
+    X = X * np.linspace(0.2, 5.0, n_features)  # unequal scales: OBD != magnitude
+    if sparse:
+        X = sp.csr_matrix(X)
+    rng = np.random.RandomState(seed)
+    n_rows = 1 if n_classes == 2 else n_classes
+    loss = MaskedLogisticLoss(
+        X,
+        y,
+        n_classes,
+        mask=np.ones((n_rows, n_features), dtype=bool),
+        alpha=0.5,
+        sample_weight=rng.uniform(0.5, 2, n_samples),
+        fit_intercept=True,
+    )
+    return loss, rng.randn(loss.n_free + n_rows) * 0.3, X, y
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_hessian_and_its_diagonal_equal_the_hessian_vector_products(n_classes, sparse):
+    loss, theta, _, _ = _loss_and_theta(n_classes, sparse=sparse)
+    eye = np.eye(theta.size)
+    from_products = np.column_stack([loss.hessp(theta, e) for e in eye])
+    np.testing.assert_allclose(loss.hessian(theta), from_products, atol=1e-12)
+    coef_diag = loss.unpack(np.diag(from_products))[0]
+    np.testing.assert_allclose(loss.hessian_diagonal(theta), coef_diag, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_obd_is_half_w_squared_times_the_hessian_diagonal(n_classes):
+    from skprune._criteria import obd
+    from skprune._logistic import LogisticState
+
+    loss, theta, X, y = _loss_and_theta(n_classes)
+    coef, intercept = loss.unpack(theta)
+    state = LogisticState(coef, intercept, np.arange(n_classes), 3, "weight", loss)
+    hessian = np.column_stack([loss.hessp(theta, e) for e in np.eye(theta.size)])
+    expected = 0.5 * coef**2 * loss.unpack(np.diag(hessian))[0]
+    scores = obd(coef, X, y, state, 0)
+    np.testing.assert_allclose(scores, expected, rtol=1e-10)
+    # on features of unequal scale the OBD order is not the magnitude order
+    assert not np.array_equal(
+        np.argsort(scores.ravel()), np.argsort(np.abs(coef).ravel())
+    )
+
+
+def test_obs_falls_back_to_obd_above_the_parameter_limit():
+    from skprune._criteria import OBS_MAX_PARAMS, obd, obs
+    from skprune._logistic import LogisticState
+
+    for n_features, falls_back in ((40, False), (OBS_MAX_PARAMS + 10, True)):
+        loss, theta, X, y = _loss_and_theta(
+            2, n_features=n_features, n_samples=80, seed=2
+        )
+        coef, intercept = loss.unpack(theta)
+        state = LogisticState(coef, intercept, np.arange(2), 5, "weight", loss)
+        same = np.array_equal(obs(coef, X, y, state, 0), obd(coef, X, y, state, 0))
+        assert same == falls_back

@@ -732,3 +732,21 @@ def test_folds_without_a_class_and_two_dimensional_labels_are_refused(iris):
         SampleSubsetter(
             KNeighborsClassifier(), strategy="noise", prune_ratio="auto", reweight=True
         ).fit(X, y)
+
+
+def test_noise_beyond_the_flagged_rows_keeps_the_class_balance(digits):
+    X, y = digits
+    model = SampleSubsetter(
+        LogisticRegression(max_iter=1000), strategy="noise", n_keep=180
+    ).fit(X, y)
+    assert not model.sample_mask_[model.label_issues_].any()
+    kept = np.bincount(y[model.sample_mask_], minlength=10)
+    assert kept.sum() == 180 and kept.min() >= 16 and kept.max() <= 20
+    ranked = SampleSubsetter(
+        LogisticRegression(max_iter=1000),
+        strategy="noise",
+        n_keep=180,
+        stratify=False,
+    ).fit(X, y)
+    # ranked by quality alone, the easiest classes take most of the rows
+    assert np.bincount(y[ranked.sample_mask_], minlength=10).max() > 25

@@ -38,7 +38,10 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
         n_jobs=1,
         **search_params,
     ).fit(X, y)
-    with parallel_config(backend="dask"):
+    with (
+        parallel_config(backend="dask"),
+        distributed.get_task_stream(client) as tasks,
+    ):
         remote_cv = PrunedLogisticRegressionCV(n_jobs=-1, **path_params).fit(X, y)
         remote_search = GridSearchCV(
             CoefficientPruner(LogisticRegression(), granularity="feature"),
@@ -48,7 +51,11 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
         sampler = SampleSubsetter(
             LogisticRegression(), strategy="margin", n_jobs=-1, random_state=0
         ).fit(X, y)
-    assert client.run(lambda: 1)  # the workers answered
+    # the work ran on the cluster's workers, not silently in this process
+    workers = {task["worker"] for task in tasks.data}
+    assert len(tasks.data) >= 3 + 9 + 5 and workers <= set(
+        client.scheduler_info()["workers"]
+    )
     np.testing.assert_array_equal(
         remote_cv.cv_results_["mean_test_score"],
         local_cv.cv_results_["mean_test_score"],

@@ -3,10 +3,24 @@
 from copy import deepcopy
 
 from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import estimator_has
+
+
+def route_fit_params(owner, fit_params):
+    """The fit parameters for the inner estimator: all of them, or with
+    scikit-learn's metadata routing enabled, those it requested."""
+    if _routing_enabled():
+        return process_routing(owner, "fit", **fit_params).estimator.fit
+    return fit_params
 
 
 class DelegatingPredictorMixin:
@@ -102,6 +116,22 @@ class DelegatingPredictorMixin:
         """
         X = self._validate_X(X)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    def get_metadata_routing(self):
+        """Metadata routing of this object: ``fit``, ``predict`` and ``score``
+        go to the inner estimator's, as in ``RFE``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping()
+            .add(caller="fit", callee="fit")
+            .add(caller="predict", callee="predict")
+            .add(caller="score", callee="score"),
+        )
 
     @property
     def classes_(self):
