@@ -77,9 +77,8 @@ class OutOfFold:
                     raise ValueError(
                         "A training fold of cv has no row of class "
                         f"{display_label(self.classes[missing[0]])!r}, so its model "
-                        "cannot score "
-                        "that class; use stratified folds (an integer cv) or "
-                        "shuffle the rows."
+                        "cannot score that class; use stratified folds (an "
+                        "integer cv) or shuffle the rows."
                     )
         models = Parallel(n_jobs=self.n_jobs)(
             delayed(fit_fold)(train) for train, _ in splits
@@ -94,8 +93,7 @@ class OutOfFold:
         """Out-of-fold decision values of linear fold models in one pass over
         ``X`` (row blocks times all folds' coefficients at once, each row then
         reading its own fold's column), without copying each fold's rows out.
-        ``None`` when the fold models are not all plain linear models that saw
-        every class."""
+        ``None`` when the fold models are not all plain linear models."""
         models = [model for _, model in self.fold_models]
         n_outputs = 1 if len(self.classes) == 2 else len(self.classes)
         # one coef_ row per class (two classes: one row), as LinearClassifierMixin
@@ -106,10 +104,7 @@ class OutOfFold:
             and m.coef_.shape[0] == n_outputs
             for m in models
         )
-        if not linear or (
-            self.is_classifier
-            and any(len(m.classes_) != len(self.classes) for m in models)
-        ):
+        if not linear:  # every fold model saw every class (fold_models checks)
             return None
         n_rows = models[0].coef_.shape[0]
         weights = np.ascontiguousarray(np.vstack([m.coef_ for m in models]).T)

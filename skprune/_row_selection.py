@@ -8,10 +8,11 @@ mean "higher is easier" throughout. The rules:
 - ``weighted_rows``: importance sampling without replacement, inclusion
   probabilities proportional to a hardness mixed with uniform, exact size
   (Pareto sampling), inverse-probability weights for ``sample_weight``;
-- ``coverage_rows``: coverage-centric selection (CCS): drop the hardest share,
-  then sample evenly across equal-width score bins (water-filling);
-- ``kcenter_rows`` / ``herding_rows``: greedy coresets that pick the count
-  they are given.
+- ``coverage_rows``: coverage-centric selection (CCS): set rows aside (the
+  caller's likely-wrong labels), then sample evenly across equal-width score
+  bins (water-filling);
+- ``greedy_rows`` with ``kcenter_order`` / ``herding_order``: greedy coresets
+  that pick the count they are given.
 """
 
 import numpy as np

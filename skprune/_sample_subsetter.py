@@ -33,7 +33,7 @@ from ._sample_scores import (
     STRATEGIES,
     STRATEGY_NAMES,
 )
-from ._selection import n_keep_from_ratio
+from ._selection import resolve_n_keep
 from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._validation import take_rows
 
@@ -141,10 +141,9 @@ def choose_rows(
     ``oof`` is the :class:`~skprune._oof.OutOfFold` of the scorer (read only
     when the strategy or the rule needs it); ``n_keep`` the exact count, or
     ``None`` to remove exactly the flagged rows (``strategy="noise"``). Pure
-    apart from ``oof``'s cached predictions, which
-    lets one set of fold models serve many counts and rules. ``weights_ok``
-    says whether the kept rows can carry weights (what ``keep="auto"`` may
-    choose).
+    apart from ``oof``'s cached predictions, which lets one set of fold models
+    serve many counts and rules. ``weights_ok`` says whether the kept rows can
+    carry weights (what ``keep="auto"`` may choose).
     """
     classifier = oof.is_classifier
     n_samples = X.shape[0]
@@ -548,7 +547,14 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self._check_params(X)
         oof = self._out_of_fold(X, y, fit_params)
         auto_count = self.n_keep is None and self.prune_ratio == "auto"
-        n_keep = None if auto_count else self._n_keep(X.shape[0])
+        n_keep = None
+        if not auto_count:
+            n_keep = resolve_n_keep(
+                X.shape[0],
+                prune_ratio=self.prune_ratio,
+                n_keep=self.n_keep,
+                what="rows",
+            )
         selection = choose_rows(
             X,
             oof.y,
@@ -571,16 +577,6 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self.label_issues_ = selection.label_issues
         self.keep_ = selection.rule
         return selection
-
-    def _n_keep(self, n_samples):
-        if self.n_keep is not None:
-            if self.n_keep > n_samples:
-                raise ValueError(
-                    f"n_keep={self.n_keep} is larger than the number of rows "
-                    f"({n_samples})."
-                )
-            return int(self.n_keep)
-        return n_keep_from_ratio(n_samples, self.prune_ratio)
 
     def _validate(self, X, y):
         allow_nan = get_tags(self.estimator).input_tags.allow_nan
@@ -663,15 +659,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 "the kept rows and dropping them would bias the model; use "
                 'fit(), or keep="coverage" / keep="easy".'
             )
-        selection = self._select(X, y, {}, weights_ok=False)
-        if selection.weights is not None:
-            raise ValueError(
-                f"fit_resample returns rows without weights, but keep="
-                f"{selection.rule!r}{' with reweight=True' if self.reweight else ''}"
-                " weights the kept rows and dropping them would bias the model; "
-                'use fit(), or keep="coverage" / keep="easy".'
-            )
-        mask = selection.mask
+        # weights_ok=False: "auto" resolves to an unweighted rule
+        mask = self._select(X, y, {}, weights_ok=False).mask
         return X[mask], y[mask]
 
     def __sklearn_tags__(self):
