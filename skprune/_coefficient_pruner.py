@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -15,14 +15,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._criteria import CRITERIA, score_coefficients
-from ._logistic_loss import fit_masked_logistic
+from ._criteria import LOGISTIC_CRITERIA, SECOND_ORDER
+from ._pruning import ColumnRefit, LogisticRefit, blas_threads, prune
 from ._selection import (
     GRANULARITIES,
     count_prunable,
     geometric_schedule,
     resolve_n_keep,
-    select_mask,
 )
 from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._validation import coef_as_2d, fold_class_weight
@@ -49,11 +48,6 @@ def l2_logistic_C(estimator):
     ):
         return estimator.C
     return None
-
-
-def set_coef(estimator, coef_2d, shape):
-    """Store a 2-D ``coef_`` on ``estimator`` in its own ``coef_`` ``shape``."""
-    estimator.coef_ = coef_2d.reshape(shape)
 
 
 class CoefficientPruner(
@@ -202,7 +196,7 @@ class CoefficientPruner(
         "estimator": [HasMethods(["fit"])],
         "prune_ratio": [Interval(Real, 0, 1, closed="left")],
         "n_keep": [Interval(Integral, 1, None, closed="left"), None],
-        "criterion": [StrOptions(set(CRITERIA)), callable],
+        "criterion": [StrOptions(set(LOGISTIC_CRITERIA)), callable],
         "granularity": [StrOptions(set(GRANULARITIES))],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
@@ -281,89 +275,78 @@ class CoefficientPruner(
             what=what,
             n_features=X.shape[1],
         )
-        rng = check_random_state(self.random_state)
-
-        mask = np.ones(dense_coef.shape, dtype=bool)
-        coef = dense_coef
-        history = [self._history_entry(0, estimator, mask, X, y)]
-        for round_, n_kept in enumerate(
-            geometric_schedule(n_total, n_final, self.n_iter), start=1
-        ):
-            scores = score_coefficients(self.criterion, coef, X, y, estimator, rng)
-            mask = select_mask(scores, n_kept, self.granularity, alive=mask)
-            if self.refit:
-                estimator = self._refit(estimator, X, y, mask, coef_shape, fit_params)
-                coef = coef_as_2d(estimator)
-            else:
-                coef = np.where(mask, coef, 0.0)
-                set_coef(estimator, coef, coef_shape)
-            history.append(self._history_entry(round_, estimator, mask, X, y))
+        refitter, dense = self._refitter(estimator, X, y, fit_params)
+        with blas_threads(X, dense.coef.shape[0]):
+            result = prune(
+                refitter,
+                dense,
+                X,
+                y,
+                schedule=geometric_schedule(n_total, n_final, self.n_iter),
+                criterion=self.criterion,
+                granularity=self.granularity,
+                refit=self.refit,
+                random_state=self.random_state,
+            )
+        if isinstance(refitter, LogisticRefit):
+            estimator = deepcopy(estimator) if self.prefit else estimator
+            estimator.coef_ = result.coef.reshape(coef_shape)
+            estimator.intercept_ = result.intercept
+            estimator.n_iter_ = np.array([result.final.n_iter], dtype=np.int32)
+        else:
+            estimator = result.final.model
 
         self.estimator_ = estimator
         self.dense_coef_ = dense_coef.reshape(coef_shape)
-        self.coef_mask_ = mask.reshape(coef_shape)
-        self.support_ = mask.any(axis=0)
-        self.n_nonzero_ = int(np.count_nonzero(mask))
-        self.history_ = history
+        self.coef_mask_ = result.mask.reshape(coef_shape)
+        self.support_ = result.mask.any(axis=0)
+        self.n_nonzero_ = int(np.count_nonzero(result.mask))
+        self.history_ = result.history
         return self
 
-    def _refit(self, estimator, X, y, mask, coef_shape, fit_params):
-        """Refit the coefficients under ``mask``; pruned ones stay exactly zero."""
-        C = l2_logistic_C(estimator)
-        if C is not None:
-            return self._refit_logistic(
-                estimator, X, y, mask, C, coef_shape, fit_params
-            )
-        columns = np.flatnonzero(mask.any(axis=0))
-        refit = clone(self.estimator).fit(X[:, columns], y, **fit_params)
-        coef = np.zeros(mask.shape)
-        coef[:, columns] = coef_as_2d(refit)
-        set_coef(refit, np.where(mask, coef, 0.0), coef_shape)
-        # The clone saw only the kept columns; it predicts on full-width X.
-        refit.n_features_in_ = X.shape[1]
-        return refit
+    def _refitter(self, estimator, X, y, fit_params):
+        """The refit object for ``estimator`` and the dense model it starts from.
 
-    def _refit_logistic(self, estimator, X, y, mask, C, coef_shape, fit_params):
+        A ``LogisticRegression`` whose objective the masked solver reproduces
+        gets the exact logistic refit (and the second-order criteria); any
+        other linear model gets the column refit.
+        """
+        C = l2_logistic_C(estimator)
+        if C is None:
+            if not callable(self.criterion) and self.criterion in SECOND_ORDER:
+                raise ValueError(
+                    f"criterion={self.criterion!r} needs the exact logistic "
+                    "objective: a LogisticRegression with an L2 penalty (or none) "
+                    "and a solver other than 'liblinear'; got "
+                    f"{type(estimator).__name__}. Use 'magnitude' or "
+                    "'scaled_magnitude' for other models."
+                )
+            refitter = ColumnRefit(self.estimator, X, y, fit_params)
+            return refitter, refitter.dense(estimator)
         if self.prefit and not np.isin(y, estimator.classes_).all():
             raise ValueError(
                 "y has labels the prefit LogisticRegression was not fitted on; "
                 f"its classes_ are {estimator.classes_.tolist()}."
             )
-        y_codes = np.searchsorted(estimator.classes_, y)
         sample_weight = fold_class_weight(
             estimator.class_weight,
             estimator.classes_,
             y,
             _check_sample_weight(fit_params.get("sample_weight"), X),
         )
-        coef, intercept, n_iter = fit_masked_logistic(
+        refitter = LogisticRefit(
             X,
-            y_codes,
-            len(estimator.classes_),
-            mask=mask,
+            np.searchsorted(estimator.classes_, y),
+            estimator.classes_,
             C=C,
             fit_intercept=estimator.fit_intercept,
             sample_weight=sample_weight,
-            coef_init=coef_as_2d(estimator),
-            intercept_init=np.broadcast_to(estimator.intercept_, mask.shape[:1]),
             max_iter=estimator.max_iter,
             tol=estimator.tol,
         )
-        estimator = deepcopy(estimator) if self.prefit else estimator
-        set_coef(estimator, coef, coef_shape)
-        estimator.intercept_ = intercept
-        estimator.n_iter_ = np.array([n_iter], dtype=np.int32)
-        return estimator
-
-    @staticmethod
-    def _history_entry(round_, estimator, mask, X, y):
-        score = estimator.score(X, y) if hasattr(estimator, "score") else None
-        return {
-            "round": round_,
-            "n_nonzero": int(np.count_nonzero(mask)),
-            "n_features": int(np.count_nonzero(mask.any(axis=0))),
-            "train_score": None if score is None else float(score),
-        }
+        coef = coef_as_2d(estimator)
+        intercept = np.broadcast_to(estimator.intercept_, coef.shape[:1])
+        return refitter, refitter.dense(coef, intercept, solve=False)
 
     @property
     def coef_(self):

@@ -152,6 +152,8 @@ def obs_removal_order(hessian, weights, groups, n_remove):
 
 
 LOGISTIC_CRITERIA = {**CRITERIA, "obd": obd, "obs": obs}
+# Criteria that need the exact logistic objective (its Hessian).
+SECOND_ORDER = ("obd", "obs")
 
 
 def score_coefficients(

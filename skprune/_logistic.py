@@ -1,8 +1,5 @@
 """Logistic regression that prunes itself: estimator, path and CV."""
 
-import warnings
-from dataclasses import dataclass, field
-from functools import cached_property, partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,7 +7,6 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
@@ -25,53 +21,17 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._criteria import LOGISTIC_CRITERIA, score_coefficients
-from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
+from ._criteria import LOGISTIC_CRITERIA
+from ._logistic_loss import n_coef_rows
+from ._pruning import LogisticRefit, blas_threads, prune
 from ._selection import (
     GRANULARITIES,
     count_prunable,
     geometric_schedule,
     n_keep_from_ratio,
     resolve_n_keep,
-    select_mask,
 )
 from .utils._validation import check_cv_fits_classes, fold_class_weight
-
-
-@dataclass
-class LogisticState:
-    """What a criterion sees of the logistic model being pruned.
-
-    It duck-types a fitted ``LogisticRegression`` (``coef_``, ``intercept_``,
-    ``classes_``) for callables, and carries the objective on the current
-    support (``loss``, ``theta``) for the second-order criteria, plus the
-    round's target count ``n_keep`` and ``granularity`` for OBS.
-    """
-
-    coef_: np.ndarray
-    intercept_: np.ndarray
-    classes_: np.ndarray
-    n_keep: int
-    granularity: str
-    loss: object = field(repr=False)
-
-    @cached_property
-    def theta(self):
-        return self.loss.pack(self.coef_, self.intercept_)
-
-
-@dataclass
-class PruneResult:
-    """Outcome of one pruning run (see ``prune_logistic``)."""
-
-    coef: np.ndarray
-    intercept: np.ndarray
-    mask: np.ndarray
-    dense_coef: np.ndarray
-    dense_intercept: np.ndarray
-    history: list
-    levels: list  # (n_kept, coef, intercept, n_iter since the previous level)
-    n_iter: int
 
 
 def path_schedule(n_total, levels, n_iter):
@@ -103,84 +63,34 @@ def prune_logistic(
     intercept_init=None,
     verbose=0,
 ):
-    """Fit densely, then score -> mask -> refit once per count in ``schedule``.
+    """Fit densely, then run the pruning engine with the exact logistic refit.
 
-    Pure function of its arrays. Masks nest round to round; every refit is
-    warm-started from the previous round's coefficients. The coefficients after
-    each round whose count is in ``record`` are kept in ``levels``.
+    Pure function of its arrays (see :func:`skprune._pruning.prune`).
     """
-    rng = check_random_state(random_state)
-    n_classes = len(classes)
-    n_rows = n_coef_rows(n_classes)
-    dense_problem = logistic_problem(
-        X, y_codes, n_classes, None, C, sample_weight, fit_intercept
+    refitter = LogisticRefit(
+        X,
+        y_codes,
+        classes,
+        C=C,
+        fit_intercept=fit_intercept,
+        sample_weight=sample_weight,
+        max_iter=max_iter,
+        tol=tol,
     )
-    solve = partial(_solve, max_iter=max_iter, tol=tol)
-    problem = dense_problem
-    coef0 = np.zeros((n_rows, X.shape[1])) if coef_init is None else coef_init
-    intercept0 = np.zeros(n_rows) if intercept_init is None else intercept_init
-    coef, intercept, n_iter, value = solve(problem, coef0, intercept0)
-    dense_coef, dense_intercept = coef, intercept
-    mask = np.ones(coef.shape, dtype=bool)
-    history = [_history_entry(0, mask, value, n_iter, verbose)]
-    levels, total_iter, since_level = [], n_iter, 0
-    for round_, n_keep in enumerate(schedule, start=1):
-        state = LogisticState(coef, intercept, classes, n_keep, granularity, problem)
-        scores = score_coefficients(
-            criterion, coef, X, y, state, rng, criteria=LOGISTIC_CRITERIA
+    with blas_threads(X, refitter.n_rows):
+        return prune(
+            refitter,
+            refitter.dense(coef_init, intercept_init),
+            X,
+            y,
+            schedule=schedule,
+            record=record,
+            criterion=criterion,
+            granularity=granularity,
+            refit=refit,
+            random_state=random_state,
+            verbose=verbose,
         )
-        mask = select_mask(scores, n_keep, granularity, alive=mask)
-        # the previous round's problem (and its copy of the live columns)
-        # need not outlive its scores
-        del state
-        problem = None
-        problem = dense_problem.restrict(mask)
-        if refit:
-            coef, intercept, n_iter, value = solve(problem, coef, intercept)
-        else:
-            coef, n_iter = np.where(mask, coef, 0.0), 0
-            value = problem.loss_gradient(problem.pack(coef, intercept))[0]
-        total_iter += n_iter
-        since_level += n_iter
-        history.append(_history_entry(round_, mask, value, n_iter, verbose))
-        if n_keep in record:
-            levels.append((n_keep, coef, intercept, since_level))
-            since_level = 0
-    return PruneResult(
-        coef, intercept, mask, dense_coef, dense_intercept, history, levels, total_iter
-    )
-
-
-def _solve(problem, coef, intercept, *, max_iter, tol):
-    theta, value, n_iter, converged = minimize_logistic(
-        problem, problem.pack(coef, intercept), max_iter, tol
-    )
-    if not converged:
-        warnings.warn(
-            f"The logistic solver did not converge in max_iter={max_iter} "
-            "iterations; increase max_iter or scale the data.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
-    coef, intercept = problem.unpack(theta)
-    return coef, intercept, n_iter, value
-
-
-def _history_entry(round_, mask, loss, n_iter, verbose):
-    entry = {
-        "round": round_,
-        "n_nonzero": int(np.count_nonzero(mask)),
-        "n_features": int(np.count_nonzero(mask.any(axis=0))),
-        "train_loss": float(loss),
-        "n_iter": int(n_iter),
-    }
-    if verbose:
-        print(
-            f"[skprune] round {round_}: {entry['n_nonzero']} coefficients on "
-            f"{entry['n_features']} features, loss {loss:.6g}, {n_iter} iterations",
-            flush=True,
-        )
-    return entry
 
 
 def _encode_target(y, sample_weight, class_weight, X):
@@ -340,10 +250,15 @@ max_iter, tol, random_state, verbose
         random_state=random_state,
         verbose=verbose,
     )
-    n_kept, coefs, intercepts, n_iters = zip(*result.levels, strict=True)
+    n_kept, fits, n_iters = zip(*result.levels, strict=True)
     n_iters = np.asarray(n_iters)
-    n_iters[0] += result.history[0]["n_iter"]
-    return np.asarray(n_kept), np.stack(coefs), np.stack(intercepts), n_iters
+    n_iters[0] += result.dense.n_iter
+    return (
+        np.asarray(n_kept),
+        np.stack([fit.coef for fit in fits]),
+        np.stack([fit.intercept for fit in fits]),
+        n_iters,
+    )
 
 
 class _LinearLogisticMixin:
@@ -443,8 +358,8 @@ class _LinearLogisticMixin:
         self.coef_mask_ = result.mask
         self.support_ = result.mask.any(axis=0)
         self.n_nonzero_ = int(np.count_nonzero(result.mask))
-        self.dense_coef_ = result.dense_coef
-        self.dense_intercept_ = result.dense_intercept
+        self.dense_coef_ = result.dense.coef
+        self.dense_intercept_ = result.dense.intercept
         self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         self.history_ = result.history
 
@@ -739,14 +654,16 @@ def _score_fold(
     )
     if scorer is None:
         return {
-            n_keep: _mean_log_likelihood(coef, intercept, X[test], y_codes[test])
-            for n_keep, coef, intercept, _ in result.levels
+            n_keep: _mean_log_likelihood(
+                fit.coef, fit.intercept, X[test], y_codes[test]
+            )
+            for n_keep, fit, _ in result.levels
         }
     model = PrunedLogisticRegression()  # carries one level's coefficients
     model.classes_, model.n_features_in_ = classes, X.shape[1]
     scores = {}
-    for n_keep, coef, intercept, _ in result.levels:
-        model.coef_, model.intercept_ = coef, intercept
+    for n_keep, fit, _ in result.levels:
+        model.coef_, model.intercept_ = fit.coef, fit.intercept
         scores[n_keep] = scorer(model, X[test], y[test])
     return scores
 

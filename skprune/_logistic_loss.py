@@ -16,17 +16,24 @@ once, up front, so a heavily pruned problem is also a small one.
 import copy
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import linalg, optimize, sparse
 from scipy.special import logsumexp
 from sklearn.utils.extmath import safe_sparse_dot
 
-SOLVERS = ("lbfgs", "trust-ncg")
+SOLVERS = ("auto", "lbfgs", "newton")
 
 # Live columns are copied into a smaller X only when at most this share of the
-# columns is live. Above it, the problem works on X itself with dead columns
-# masked: no copy, at the price of touching every stored value per iteration.
-# 0.05 bounds the extra memory of any refit by a twentieth of X.
-SLICE_BELOW = 0.05
+# columns of the current X is live. Above it, the problem works on that X with
+# dead columns masked: no copy, at the price of touching every stored value per
+# iteration. Copies nest (a restriction slices its parent's copy, not the
+# original X), so a pruning run holds at most one parent and one child copy,
+# each at most this share of the one before.
+SLICE_BELOW = 0.5
+
+# "auto" uses Newton's method on the exact Hessian up to this many free
+# parameters (a Hessian costs n * n_params**2 flops, a handful of steps
+# converge from a warm start) and L-BFGS above.
+NEWTON_MAX_PARAMS = 150
 
 
 def n_coef_rows(n_classes):
@@ -68,17 +75,25 @@ class MaskedLogisticLoss:
             self.target[np.arange(y.shape[0]), y] = 1.0
         self._set_mask(mask)
 
-    def _set_mask(self, mask):
+    def _set_mask(self, mask, parent_X=None, parent_columns=None):
         mask = np.asarray(mask, dtype=bool)
         live = mask.any(axis=0)
+        outside = np.ones(live.size, dtype=bool)
+        if parent_X is not None:
+            outside[parent_columns] = False
+        if parent_X is None or live[outside].any():
+            parent_X, parent_columns = self.full_X, np.arange(live.size)
         # Copy the live columns out only when that makes the problem much
-        # smaller; otherwise work on X itself (no copy) with dead columns masked.
-        if np.count_nonzero(live) <= SLICE_BELOW * live.size:
+        # smaller; otherwise work on the parent's X (no copy) with dead columns
+        # masked.
+        n_live = np.count_nonzero(live)
+        if n_live == parent_columns.size:
+            self.columns, self.X = parent_columns, parent_X
+        elif n_live <= SLICE_BELOW * parent_columns.size:
             self.columns = np.flatnonzero(live)
-            self.X = self.full_X[:, self.columns]
+            self.X = parent_X[:, np.flatnonzero(live[parent_columns])]
         else:
-            self.columns = np.arange(live.size)
-            self.X = self.full_X
+            self.columns, self.X = parent_columns, parent_X
         self.mask = mask[:, self.columns]
         self.dense_mask = bool(self.mask.all())
         self.n_free = int(np.count_nonzero(self.mask))
@@ -88,9 +103,13 @@ class MaskedLogisticLoss:
 
     def restrict(self, mask):
         """The same objective on another mask, sharing ``X``, targets and
-        weights with this one (no copies but the live columns, when cut)."""
+        weights with this one (no copies but the live columns, when cut).
+
+        When the new mask lives inside this problem's columns, its columns are
+        cut from this problem's (possibly already cut) ``X``.
+        """
         restricted = copy.copy(self)
-        restricted._set_mask(mask)
+        restricted._set_mask(mask, self.X, self.columns)
         return restricted
 
     # -- packing -----------------------------------------------------------
@@ -113,11 +132,19 @@ class MaskedLogisticLoss:
         return coef, intercept
 
     def unpack(self, theta):
-        """Full-width ``coef`` of shape (n_rows, n_features) and ``intercept``."""
+        """Full-width ``coef`` of shape (n_rows, n_features) and ``intercept``.
+
+        Softmax is invariant to shifting every intercept by one constant: the
+        multinomial intercepts are returned centred (summing to zero), as
+        scikit-learn's are, so that any solver gives the same numbers.
+        """
         active, intercept = self._unpack_active(theta)
         coef = np.zeros((self.n_rows, self.n_features))
         coef[:, self.columns] = active
-        return coef, np.array(intercept, dtype=np.float64)
+        intercept = np.array(intercept, dtype=np.float64)
+        if self.fit_intercept and self.n_rows > 1:
+            intercept -= intercept.mean()
+        return coef, intercept
 
     def _flatten(self, grad_coef, grad_intercept):
         free = grad_coef.ravel() if self.dense_mask else grad_coef[self.mask]
@@ -309,7 +336,7 @@ def fit_masked_logistic(
     intercept_init=None,
     max_iter=1000,
     tol=1e-6,
-    solver="lbfgs",
+    solver="auto",
 ):
     """Minimise the masked logistic objective.
 
@@ -333,8 +360,9 @@ def fit_masked_logistic(
     max_iter : int, default=1000
     tol : float, default=1e-6
         Stop when the largest gradient entry falls below ``tol``.
-    solver : {"lbfgs", "trust-ncg"}, default="lbfgs"
-        L-BFGS, or a trust-region Newton-CG using exact Hessian products.
+    solver : {"auto", "lbfgs", "newton"}, default="auto"
+        L-BFGS, Newton's method on the exact Hessian, or Newton while the
+        problem has at most ``NEWTON_MAX_PARAMS`` parameters.
 
     Returns
     -------
@@ -353,35 +381,62 @@ def fit_masked_logistic(
     return coef, intercept, n_iter
 
 
-def minimize_logistic(problem, theta0, max_iter, tol, solver="lbfgs"):
+def minimize_logistic(problem, theta0, max_iter, tol, solver="auto"):
     """Minimise ``problem`` from ``theta0``.
 
-    Returns the optimum, the objective there, the number of iterations and
-    whether ``tol`` was met.
+    ``solver="auto"`` takes Newton's method while the problem has at most
+    ``NEWTON_MAX_PARAMS`` parameters and L-BFGS above. Returns the optimum,
+    the objective there, the number of iterations and whether ``tol`` was met.
     """
-    if solver == "lbfgs":
-        result = optimize.minimize(
-            problem.loss_gradient,
-            theta0,
-            method="L-BFGS-B",
-            jac=True,
-            options={
-                "maxiter": max_iter,
-                "maxls": 50,
-                "gtol": tol,
-                "ftol": 64 * np.finfo(float).eps,
-            },
-        )
-    elif solver == "trust-ncg":
-        result = optimize.minimize(
-            lambda theta: problem.loss_gradient(theta)[0],
-            theta0,
-            method="trust-ncg",
-            jac=lambda theta: problem.loss_gradient(theta)[1],
-            hessp=problem.hessp,
-            options={"maxiter": max_iter, "gtol": tol},
-        )
-    else:
+    if solver == "auto":
+        solver = "newton" if theta0.size <= NEWTON_MAX_PARAMS else "lbfgs"
+    if solver == "newton":
+        return _newton(problem, theta0, max_iter, tol)
+    if solver != "lbfgs":
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
+    result = optimize.minimize(
+        problem.loss_gradient,
+        theta0,
+        method="L-BFGS-B",
+        jac=True,
+        options={
+            "maxiter": max_iter,
+            "maxls": 50,
+            "gtol": tol,
+            "ftol": 64 * np.finfo(float).eps,
+        },
+    )
     converged = bool(result.success) and result.nit < max_iter
     return result.x, float(result.fun), int(result.nit), converged
+
+
+def _newton(problem, theta, max_iter, tol):
+    """Damped Newton: exact Hessian, Cholesky solve, Armijo backtracking.
+
+    Stops when the largest gradient entry is at most ``tol`` (L-BFGS's test)
+    or when a full step no longer changes the objective in floating point.
+    The softmax intercepts are shift invariant, so the Hessian gets a relative
+    jitter of ``1e-12``; the gradient has no component along that direction.
+    """
+    value, grad = problem.loss_gradient(theta)
+    for n_iter in range(max_iter):
+        if np.max(np.abs(grad), initial=0.0) <= tol:
+            return theta, value, n_iter, True
+        hessian = problem.hessian(theta)
+        jitter = 1e-12 * max(float(np.max(np.diag(hessian))), 1.0)
+        hessian[np.diag_indices_from(hessian)] += jitter
+        step = -linalg.cho_solve(linalg.cho_factor(hessian), grad)
+        slope = float(grad @ step)
+        size = 1.0
+        while True:
+            candidate = theta + size * step
+            new_value, new_grad = problem.loss_gradient(candidate)
+            if new_value <= value + 1e-4 * size * slope or size < 1e-10:
+                break
+            size *= 0.5
+        stalled = value - new_value <= 64 * np.finfo(float).eps * abs(value)
+        theta, value, grad = candidate, new_value, new_grad
+        if stalled:
+            break
+    converged = np.max(np.abs(grad), initial=0.0) <= tol or stalled
+    return theta, value, n_iter + 1, bool(converged)

@@ -381,7 +381,10 @@ def test_bad_input_gets_clear_errors(cancer):
     with pytest.raises(TypeError, match="KNeighborsClassifier does not expose a coef_"):
         CoefficientPruner(KNeighborsClassifier()).fit(X, y)
     with pytest.raises(InvalidParameterError, match="criterion"):
-        CoefficientPruner(LogisticRegression(), criterion="obd").fit(X, y)
+        CoefficientPruner(LogisticRegression(), criterion="hessian").fit(X, y)
+    for model in (LinearSVC(), LogisticRegression(solver="liblinear")):
+        with pytest.raises(ValueError, match="criterion='obs' needs the exact logistic"):
+            CoefficientPruner(model, criterion="obs").fit(X, y)
     fitted = CoefficientPruner(LogisticRegression()).fit(X, y)
     with pytest.raises(ValueError, match="X has 29 features"):
         fitted.predict(X[:, 1:])
