@@ -80,13 +80,17 @@ class CoefficientPruner(
         Exact number of coefficients or features kept; overrides
         ``prune_ratio``.
 
-    criterion : {"magnitude", "scaled_magnitude", "random"} or callable, \
-            default="magnitude"
+    criterion : {"magnitude", "scaled_magnitude", "obd", "obs", "random"} or \
+callable, default="magnitude"
         How coefficients are scored (higher is kept):
 
         - ``"magnitude"``: ``|w|``;
         - ``"scaled_magnitude"``: ``|w_j| * std(x_j)``, the magnitude the weight
           would have on a standardized feature (sparse ``X`` is not densified);
+        - ``"obd"``, ``"obs"``: Optimal Brain Damage / Surgeon on the exact
+          logistic Hessian, as in :class:`PrunedLogisticRegression`; only
+          around a ``LogisticRegression`` whose objective the masked solver
+          reproduces (see ``refit``), a clear error otherwise;
         - ``"random"``: uniform random scores from ``random_state``;
         - a callable ``criterion(estimator, X, y)`` returning scores of the
           shape of ``estimator.coef_``.
@@ -112,7 +116,8 @@ class CoefficientPruner(
           other than ``"liblinear"``: skprune's masked solver minimises the
           estimator's own objective (same ``C``, ``class_weight``, ``tol``,
           ``max_iter``) over the kept coefficients only, warm-started from the
-          pruned ones. Exact for any granularity and any number of classes.
+          pruned ones, and warns with a ``ConvergenceWarning`` when it misses
+          ``tol``. Exact for any granularity and any number of classes.
         - Any other estimator: a clone is fit on the columns of the kept
           features and its coefficients are scattered back to full width.
           This is exact when ``coef_`` has one row or ``granularity="feature"``.
@@ -151,8 +156,10 @@ class CoefficientPruner(
     history_ : list of dict
         One entry per round, round 0 being the dense fit: ``round``,
         ``n_nonzero`` (kept coefficients), ``n_features`` (features with a kept
-        coefficient) and ``train_score`` (``estimator_.score`` on the training
-        data, or None when the estimator has no ``score``).
+        coefficient), ``n_iter`` (solver iterations of the round's fit),
+        ``train_loss`` (the training objective with the exact logistic refit,
+        None otherwise) and ``train_score`` (the score on the training data,
+        None when the estimator has no ``score``).
 
     coef_, intercept_, classes_
         Those of ``estimator_``, where it has them.

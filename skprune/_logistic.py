@@ -4,9 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import sparse
 from scipy.special import expit, log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
@@ -16,7 +16,6 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     check_X_y,
     validate_data,
 )
@@ -261,44 +260,11 @@ max_iter, tol, random_state, verbose
     )
 
 
-class _LinearLogisticMixin:
-    """Prediction for a fitted logistic model with ``coef_``, ``intercept_``,
-    ``classes_``; ``sparsify``/``densify`` as in scikit-learn's linear models."""
-
-    def decision_function(self, X):
-        """Signed distance to the decision boundary.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the score of ``classes_[1]``.
-        """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
-        )
-        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
-        scores = np.asarray(scores)
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict(self, X):
-        """Predicted class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
+class _LogisticProbaMixin:
+    """Probabilities of a fitted logistic model: sigmoid for two classes,
+    softmax otherwise. ``decision_function``, ``predict``, ``sparsify`` and
+    ``densify`` come from scikit-learn's ``LinearClassifierMixin`` and
+    ``SparseCoefMixin``."""
 
     def predict_proba(self, X):
         """Class probabilities (sigmoid for two classes, softmax otherwise).
@@ -332,19 +298,6 @@ class _LinearLogisticMixin:
         if scores.ndim == 1:
             scores = np.column_stack([np.zeros_like(scores), scores])
         return log_softmax(scores, axis=1)
-
-    def sparsify(self):
-        """Store ``coef_`` as a ``scipy.sparse`` CSR matrix; returns self."""
-        check_is_fitted(self)
-        self.coef_ = sparse.csr_matrix(self.coef_)
-        return self
-
-    def densify(self):
-        """Store ``coef_`` as a dense ndarray again; returns self."""
-        check_is_fitted(self)
-        if sparse.issparse(self.coef_):
-            self.coef_ = self.coef_.toarray()
-        return self
 
     def _pruning_kwargs(self):
         """The estimator's parameters that ``prune_logistic`` takes as they are."""
@@ -441,7 +394,9 @@ callable, default="magnitude"
 """
 
 
-class PrunedLogisticRegression(_LinearLogisticMixin, ClassifierMixin, BaseEstimator):
+class PrunedLogisticRegression(
+    _LogisticProbaMixin, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
+):
     __doc__ = (
         """Logistic regression that prunes itself to an exact size and refits.
 
@@ -481,7 +436,9 @@ class PrunedLogisticRegression(_LinearLogisticMixin, ClassifierMixin, BaseEstima
         Solver iterations over all fits (dense fit and every refit).
     history_ : list of dict
         Per round (0 is the dense fit): ``round``, ``n_nonzero``,
-        ``n_features``, ``train_loss`` (the objective), ``n_iter``.
+        ``n_features``, ``n_iter`` (solver iterations), ``train_loss`` (the
+        objective) and ``train_score`` (training accuracy); the same keys as
+        :class:`CoefficientPruner`'s.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when ``X`` has string column names.
@@ -668,7 +625,9 @@ def _score_fold(
     return scores
 
 
-class PrunedLogisticRegressionCV(_LinearLogisticMixin, ClassifierMixin, BaseEstimator):
+class PrunedLogisticRegressionCV(
+    _LogisticProbaMixin, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
+):
     __doc__ = (
         """Pruned logistic regression with the kept count chosen by cross-validation.
 

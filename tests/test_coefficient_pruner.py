@@ -1,4 +1,5 @@
 import pickle
+import warnings
 from itertools import pairwise
 
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
     ElasticNet,
     Lasso,
@@ -24,7 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skprune import CoefficientPruner
+from skprune import CoefficientPruner, PrunedLogisticRegression
 from skprune._logistic_loss import fit_masked_logistic, logistic_objective
 from skprune._selection import geometric_schedule
 
@@ -383,7 +385,7 @@ def test_bad_input_gets_clear_errors(cancer):
     with pytest.raises(InvalidParameterError, match="criterion"):
         CoefficientPruner(LogisticRegression(), criterion="hessian").fit(X, y)
     for model in (LinearSVC(), LogisticRegression(solver="liblinear")):
-        with pytest.raises(ValueError, match="criterion='obs' needs the exact logistic"):
+        with pytest.raises(ValueError, match=r"criterion=.obs. needs the exact"):
             CoefficientPruner(model, criterion="obs").fit(X, y)
     fitted = CoefficientPruner(LogisticRegression()).fit(X, y)
     with pytest.raises(ValueError, match="X has 29 features"):
@@ -466,3 +468,28 @@ def test_metadata_routing_sends_sample_weight_where_requested(cancer, meta):
     unweighted = build(LogisticRegression()).fit(X, y)
     np.testing.assert_allclose(coef(routed), coef(direct))
     assert not np.allclose(coef(routed), coef(unweighted))
+
+
+@pytest.mark.parametrize("criterion", ["obd", "obs"])
+@pytest.mark.parametrize("granularity", ["weight", "feature"])
+def test_second_order_criteria_around_logistic_regression(wine, criterion, granularity):
+    # The same engine with the same refit object: CoefficientPruner around an
+    # L2 LogisticRegression prunes exactly as PrunedLogisticRegression does.
+    X, y = wine
+    common = dict(n_keep=6, criterion=criterion, granularity=granularity, n_iter=3)
+    pruner = CoefficientPruner(TIGHT_LR, **common).fit(X, y)
+    model = PrunedLogisticRegression(tol=1e-10, max_iter=5000, **common).fit(X, y)
+    np.testing.assert_array_equal(pruner.coef_mask_, model.coef_mask_)
+    np.testing.assert_allclose(pruner.coef_, model.coef_, atol=1e-6)
+    magnitude = CoefficientPruner(TIGHT_LR, **{**common, "criterion": "magnitude"})
+    assert not np.array_equal(magnitude.fit(X, y).coef_mask_, pruner.coef_mask_)
+
+
+def test_logistic_refit_warns_when_it_does_not_converge(wine):
+    X, y = wine
+    model = LogisticRegression().fit(X, y).set_params(max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="did not converge in max_iter=1"):
+        CoefficientPruner(model, n_keep=5, prefit=True).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        CoefficientPruner(TIGHT_LR, n_keep=5).fit(X, y)

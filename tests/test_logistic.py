@@ -303,8 +303,8 @@ def test_bad_input_gets_clear_errors(cancer):
         logistic_pruning_path(X, y, n_keeps=[1], prune_ratios=[0.5])
     y_rare = y.copy()
     y_rare[:] = 0
-    y_rare[:3] = 1
-    with pytest.raises(ValueError, match="cv=5 folds is more than the 3 rows"):
+    y_rare[:1] = 1
+    with pytest.raises(ValueError, match="Class 1 has a single row"):
         PrunedLogisticRegressionCV(cv=5).fit(X, y_rare)
     with pytest.raises(ValueError, match="only one class"):
         PrunedLogisticRegression().fit(X, np.zeros(len(y)))

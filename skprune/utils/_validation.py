@@ -75,8 +75,11 @@ def display_label(label):
 
 
 def check_cv_fits_classes(cv, y_codes, classes):
-    """Raise a ``ValueError`` when an integer ``cv`` asks for more stratified
-    folds than the least populated class has rows (scikit-learn only warns)."""
+    """Raise a ``ValueError`` when an integer ``cv`` would train a fold without
+    one of the classes: fewer rows than folds, or a class with a single row
+    (the fold that holds it out never sees it). A class with fewer rows than
+    folds but at least two still reaches every training fold of a stratified
+    split; scikit-learn warns about it and so do we, through it."""
     if not isinstance(cv, Integral):
         return
     if len(y_codes) < cv:
@@ -84,10 +87,9 @@ def check_cv_fits_classes(cv, y_codes, classes):
             f"cv={cv} folds need at least {cv} rows; got n_samples={len(y_codes)}."
         )
     counts = np.bincount(y_codes, minlength=len(classes))
-    if cv > counts.min():
+    if counts.min() < 2:
         rarest = display_label(classes[counts.argmin()])
         raise ValueError(
-            f"cv={cv} folds is more than the {counts.min()} rows of the least "
-            f"populated class {rarest!r}; lower cv or give more rows of that "
-            "class."
+            f"Class {rarest!r} has a single row: the cv={cv} fold that holds it "
+            "out would train without it; give more rows of that class or drop it."
         )
