@@ -34,11 +34,26 @@ from .utils._validation import check_cv_fits_classes, fold_class_weight
 
 
 def path_schedule(n_total, levels, n_iter):
-    """Rounds of a path: ``n_iter`` geometric rounds down to the smallest level,
-    merged with every level, largest first."""
-    smallest = min(levels)
-    rounds = set(geometric_schedule(n_total, smallest, n_iter)) | set(levels)
-    return sorted((k for k in rounds if k < n_total or k in levels), reverse=True)
+    """Rounds of a path, largest first: every level, plus geometric rounds
+    where two neighbouring levels (or the dense model and the first level)
+    are further apart than the share one of ``n_iter`` geometric rounds from
+    ``n_total`` to the smallest level removes. Levels finer than that cost
+    no extra round.
+
+    >>> path_schedule(100, [50, 40], 2)  # 100 -> 40 in 2 rounds removes 37 %
+    [63, 50, 40]
+    >>> path_schedule(100, [100, 10], 1)
+    [100, 10]
+    """
+    ratio = (min(levels) / n_total) ** (1 / n_iter)
+    rounds, previous = [], n_total
+    for level in sorted(levels, reverse=True):
+        while level < round(previous * ratio) < previous:
+            previous = round(previous * ratio)
+            rounds.append(previous)
+        rounds.append(level)
+        previous = level
+    return rounds
 
 
 def prune_logistic(

@@ -33,7 +33,10 @@ SLICE_BELOW = 0.5
 # "auto" uses Newton's method on the exact Hessian up to this many free
 # parameters (a Hessian costs n * n_params**2 flops, a handful of steps
 # converge from a warm start) and L-BFGS above.
-NEWTON_MAX_PARAMS = 150
+NEWTON_MAX_PARAMS = 100
+# ... and, for multiclass problems, while its per-class curvature weights
+# (n_samples x n_params floats) stay below this many (256 MB).
+NEWTON_MAX_WEIGHTS = 2**25
 
 
 def n_coef_rows(n_classes):
@@ -249,38 +252,43 @@ class MaskedLogisticLoss:
 
     def hessian(self, theta):
         """Dense Hessian over the parameter vector (free coefficients, then
-        intercepts), of size ``n_params ** 2``: call it on small problems only."""
+        intercepts), of size ``n_params ** 2``: call it on small problems only.
+
+        Each parameter is a column of a design ``A`` (its feature's column of
+        ``X``, or ones for an intercept) and a class row; the entry for
+        parameters ``p``, ``q`` is ``sum_i A_ip A_iq c_i[row p, row q]``. One
+        product per class row builds it, ``n * n_params**2`` flops in all,
+        whatever the number of classes.
+        """
         curvature = self._curvature(self._proba(theta))
-        n_cols = self.X.shape[1]
-        X = self.X
-        if self.fit_intercept:
-            X = (
-                sparse.hstack([X, np.ones((X.shape[0], 1))], format="csr")
-                if sparse.issparse(X)
-                else np.hstack([X, np.ones((X.shape[0], 1))])
-            )
-        width = X.shape[1]
         if self.n_rows == 1:
             curvature = curvature[:, np.newaxis, np.newaxis]
-        full = np.empty((self.n_rows, width, self.n_rows, width))
-        for k in range(self.n_rows):
-            for m in range(k, self.n_rows):
-                weights = curvature[:, k, m][:, np.newaxis]
-                if sparse.issparse(X):
-                    weighted = X.multiply(weights).tocsr()
-                else:
-                    weighted = X * weights
-                block = safe_sparse_dot(X.T, weighted, dense_output=True)
-                full[k, :, m, :] = block
-                full[m, :, k, :] = block.T
-        full /= self.weight_sum
-        coef_index = np.flatnonzero(self.mask.ravel())
-        rows, cols = np.divmod(coef_index, n_cols)
-        index = rows * width + cols
+        rows, cols = np.nonzero(self.mask)  # row-major: the packing order
+        design = self.X[:, cols]
         if self.fit_intercept:
-            index = np.concatenate([index, np.arange(self.n_rows) * width + n_cols])
-        full = full.reshape(self.n_rows * width, self.n_rows * width)
-        hessian = full[np.ix_(index, index)]
+            ones = np.ones((self.X.shape[0], self.n_rows))
+            if sparse.issparse(design):
+                design = sparse.hstack([design, ones], format="csr")
+            else:
+                design = np.hstack([design, ones])
+            rows = np.concatenate([rows, np.arange(self.n_rows)])
+        hessian = np.empty((rows.size, rows.size))
+        for m in range(self.n_rows):
+            in_row = np.flatnonzero(rows == m)
+            if in_row.size == 0:
+                continue
+            if self.n_rows == 1:
+                weights = curvature[:, 0, :1]  # (n, 1), broadcast
+            else:
+                weights = curvature[:, rows, m]  # (n, n_params)
+            if sparse.issparse(design):
+                weighted = design.multiply(weights).tocsr()
+            else:
+                weighted = design * weights
+            hessian[:, in_row] = safe_sparse_dot(
+                weighted.T, design[:, in_row], dense_output=True
+            )
+        hessian /= self.weight_sum
         diagonal = np.arange(self.n_free)
         hessian[diagonal, diagonal] += self.alpha / self.weight_sum
         return hessian
@@ -389,7 +397,10 @@ def minimize_logistic(problem, theta0, max_iter, tol, solver="auto"):
     the objective there, the number of iterations and whether ``tol`` was met.
     """
     if solver == "auto":
-        solver = "newton" if theta0.size <= NEWTON_MAX_PARAMS else "lbfgs"
+        # Newton's per-class weights are n x n_params: bounded for multiclass
+        n_weights = problem.X.shape[0] * theta0.size * (problem.n_rows > 1)
+        small = theta0.size <= NEWTON_MAX_PARAMS and n_weights <= NEWTON_MAX_WEIGHTS
+        solver = "newton" if small else "lbfgs"
     if solver == "newton":
         return _newton(problem, theta0, max_iter, tol)
     if solver != "lbfgs":

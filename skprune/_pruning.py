@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from ._criteria import CRITERIA, LOGISTIC_CRITERIA, score_coefficients
 from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
-from ._selection import select_mask
+from ._selection import count_alive, select_mask
 from .utils._validation import coef_as_2d
 
 # Below this many stored values of X (times coefficient rows), the solver's
@@ -93,7 +93,8 @@ def prune(
     Pure function of its arrays and the refit object. Masks nest round to
     round; every refit is warm-started from the previous round's model. The
     models after the rounds whose count is in ``record`` are kept in
-    ``levels``. ``history`` has one entry per round, round 0 being ``dense``,
+    ``levels``. A count that removes nothing costs no round (and no refit).
+    ``history`` has one entry per round, round 0 being ``dense``,
     with the same keys for every refit object: ``round``, ``n_nonzero``,
     ``n_features``, ``n_iter``, ``train_loss`` (None without an objective)
     and ``train_score`` (the model's training score, None without one).
@@ -103,7 +104,15 @@ def prune(
     mask = np.ones(dense.coef.shape, dtype=bool)
     history = [_history_entry(0, mask, current, refitter, verbose)]
     levels, total_iter, since_level = [], dense.n_iter, 0
-    for round_, n_keep in enumerate(schedule, start=1):
+    round_ = 0
+    for n_keep in schedule:
+        if n_keep == count_alive(mask, granularity):
+            # nothing to remove: no round, the model stands as it is
+            if n_keep in record:
+                levels.append((n_keep, current, since_level))
+                since_level = 0
+            continue
+        round_ += 1
         model = refitter.criterion_model(current, n_keep, granularity)
         scores = score_coefficients(
             criterion, current.coef, X, y, model, rng, criteria=refitter.criteria
@@ -241,7 +250,10 @@ class LogisticRefit:
 
     def train_score(self, fit):
         """Training accuracy (unweighted, as ``LogisticRegression.score``)."""
-        scores = safe_sparse_dot(self.X, fit.coef.T, dense_output=True)
+        # the current problem holds the live columns: products cost their nnz
+        problem = self._problem
+        coef = fit.coef[:, problem.columns]
+        scores = safe_sparse_dot(problem.X, coef.T, dense_output=True)
         scores = np.asarray(scores) + fit.intercept
         if scores.shape[1] == 1:
             predicted = (scores[:, 0] > 0).astype(int)

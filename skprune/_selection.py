@@ -142,3 +142,11 @@ def count_prunable(coef_shape, granularity):
     if granularity == "feature":
         return n_features, "features"
     return n_rows * n_features, "coefficients"
+
+
+def count_alive(mask, granularity):
+    """Live items of a 2-D ``mask`` at ``granularity``: True entries, or
+    columns with a True entry."""
+    if granularity == "feature":
+        return int(np.count_nonzero(np.asarray(mask).any(axis=0)))
+    return int(np.count_nonzero(mask))
