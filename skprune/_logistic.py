@@ -67,6 +67,7 @@ def prune_logistic(
     criterion,
     granularity,
     refit,
+    swap=False,
     C,
     fit_intercept,
     sample_weight,
@@ -81,6 +82,8 @@ def prune_logistic(
 
     Pure function of its arrays (see :func:`skprune._pruning.prune`).
     """
+    if swap and not refit:
+        raise ValueError("swap=True exchanges items by refitting; it needs refit=True.")
     refitter = LogisticRefit(
         X,
         y_codes,
@@ -102,6 +105,7 @@ def prune_logistic(
             criterion=criterion,
             granularity=granularity,
             refit=refit,
+            swap=swap,
             random_state=random_state,
             verbose=verbose,
         )
@@ -165,6 +169,7 @@ _PRUNING_PARAMETERS = {
     "granularity": [StrOptions(set(GRANULARITIES))],
     "n_iter": [Interval(Integral, 1, None, closed="left")],
     "refit": ["boolean"],
+    "swap": ["boolean"],
     "C": [Interval(Real, 0, None, closed="neither")],
     "fit_intercept": ["boolean"],
     "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -185,6 +190,7 @@ def logistic_pruning_path(
     granularity="weight",
     n_iter=10,
     refit=True,
+    swap=False,
     C=1.0,
     fit_intercept=True,
     class_weight=None,
@@ -212,8 +218,8 @@ def logistic_pruning_path(
     prune_ratios : sequence of float in [0, 1), default=None
         Levels as fractions removed instead of counts. With neither given,
         20 geometrically spaced counts from ``n_total`` down to 1.
-    criterion, granularity, n_iter, refit, C, fit_intercept, class_weight, \
-max_iter, tol, random_state, verbose
+    criterion, granularity, n_iter, refit, swap, C, fit_intercept, \
+class_weight, max_iter, tol, random_state, verbose
         As in :class:`PrunedLogisticRegression`.
     sample_weight : array-like of shape (n_samples,), default=None
 
@@ -256,6 +262,7 @@ max_iter, tol, random_state, verbose
         criterion=criterion,
         granularity=granularity,
         refit=refit,
+        swap=swap,
         C=C,
         fit_intercept=fit_intercept,
         sample_weight=sample_weight,
@@ -316,7 +323,7 @@ class _LogisticProbaMixin:
 
     def _pruning_kwargs(self):
         """The estimator's parameters that ``prune_logistic`` takes as they are."""
-        names = ("criterion", "granularity", "refit", "C", "fit_intercept")
+        names = ("criterion", "granularity", "refit", "swap", "C", "fit_intercept")
         return {name: getattr(self, name) for name in (*names, "max_iter", "tol")}
 
     def _set_fitted(self, result, classes):
@@ -383,6 +390,16 @@ callable, default="magnitude"
     refit : bool, default=True
         Refit the kept coefficients after every round, warm-started, to the
         masked optimum. ``False`` only zeroes the pruned ones.
+
+    swap : bool, default=False
+        Refine the final support (and, for a path, every level's) by exchanges
+        at a fixed size: the least useful live items (exact OBS saliency) are
+        swapped for the most promising pruned ones (exact score test), and an
+        exchange is kept only when the exact refit lowers the training
+        objective, until none does. Brings back items nested pruning dropped
+        (abess's splicing with exact scores). Needs ``refit=True``; skipped
+        while the live problem has more than 1000 parameters. With swaps, a
+        path's supports need not nest.
 
     C : float, default=1.0
         Inverse of L2 regularisation strength, as in ``LogisticRegression``
@@ -500,6 +517,7 @@ class PrunedLogisticRegression(
         granularity="weight",
         n_iter=10,
         refit=True,
+        swap=False,
         C=1.0,
         fit_intercept=True,
         class_weight=None,
@@ -515,6 +533,7 @@ class PrunedLogisticRegression(
         self.granularity = granularity
         self.n_iter = n_iter
         self.refit = refit
+        self.swap = swap
         self.C = C
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
@@ -738,6 +757,7 @@ feature_names_in_
         granularity="weight",
         n_iter=10,
         refit=True,
+        swap=False,
         C=1.0,
         fit_intercept=True,
         class_weight=None,
@@ -756,6 +776,7 @@ feature_names_in_
         self.granularity = granularity
         self.n_iter = n_iter
         self.refit = refit
+        self.swap = swap
         self.C = C
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight

@@ -242,7 +242,7 @@ class MaskedLogisticLoss:
         else:
             weights = sw[:, np.newaxis] * proba * (1.0 - proba)
         active = np.zeros((self.X.shape[1], weights.shape[1]))
-        for rows in _row_blocks(self.X):
+        for rows in row_blocks(self.X):
             block = self.X[rows]
             squared = block.multiply(block) if sparse.issparse(block) else block**2
             active += safe_sparse_dot(squared.T, weights[rows], dense_output=True)
@@ -294,7 +294,7 @@ class MaskedLogisticLoss:
         return hessian
 
 
-def _row_blocks(X, target_values=2**18):
+def row_blocks(X, target_values=2**18):
     """Slices of rows holding about ``target_values`` stored values each."""
     n_rows = X.shape[0]
     stored = X.nnz if sparse.issparse(X) else X.size

@@ -32,6 +32,15 @@ from threadpoolctl import threadpool_limits
 from ._criteria import CRITERIA, LOGISTIC_CRITERIA, score_coefficients
 from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
 from ._selection import count_alive, select_mask
+from ._swaps import (
+    SWAP_MAX,
+    SWAP_MAX_PARAMS,
+    SWAP_MIN_GAIN,
+    SWAP_ROUNDS,
+    exchange,
+    exchange_orders,
+    exchange_scores,
+)
 from .utils._validation import coef_as_2d
 
 # Below this many stored values of X (times coefficient rows), the solver's
@@ -39,6 +48,8 @@ from .utils._validation import coef_as_2d
 # a run is pinned to one BLAS thread (measured: 13x faster on digits with two
 # threads available; see the engine issue's note).
 ONE_THREAD_BELOW = 4_000_000
+# Swap rounds keep a squared copy of X up to this many stored values (128 MB).
+KEEP_SQUARED_BELOW = 2**24
 
 
 @dataclass
@@ -85,6 +96,7 @@ def prune(
     granularity,
     refit=True,
     record=(),
+    swap=False,
     random_state=None,
     verbose=0,
 ):
@@ -94,6 +106,8 @@ def prune(
     round; every refit is warm-started from the previous round's model. The
     models after the rounds whose count is in ``record`` are kept in
     ``levels``. A count that removes nothing costs no round (and no refit).
+    With ``swap``, each recorded level and the final one are refined by
+    exchanges (``refitter.swap``), and masks nest only between swaps.
     ``history`` has one entry per round, round 0 being ``dense``,
     with the same keys for every refit object: ``round``, ``n_nonzero``,
     ``n_features``, ``n_iter``, ``train_loss`` (None without an objective)
@@ -122,6 +136,10 @@ def prune(
         current = (
             refitter.refit(current, mask) if refit else refitter.zero(current, mask)
         )
+        if swap and (n_keep in record or n_keep == schedule[-1]):
+            n_iter = current.n_iter
+            current, mask = refitter.swap(current, mask, granularity)
+            current.n_iter += n_iter
         total_iter += current.n_iter
         since_level += current.n_iter
         history.append(_history_entry(round_, mask, current, refitter, verbose))
@@ -242,6 +260,52 @@ class LogisticRefit:
         self._problem = self._restrict(mask)
         coef = np.where(mask, previous.coef, 0.0)
         return self._evaluate(self._problem, coef, previous.intercept)
+
+    def swap(self, fit, mask, granularity):
+        """Swap refinement at the size of ``mask`` (see ``_swaps``): returns
+        the refined fit and mask. Every kept exchange lowered the exactly
+        refit objective; the returned fit's ``n_iter`` counts every refit
+        tried, kept or not."""
+        n_alive = count_alive(mask, granularity)
+        n_dead = (
+            count_alive(~mask, granularity)
+            if granularity == "weight"
+            else (mask.shape[1] - n_alive)
+        )
+        problem, spent = self._problem, 0
+        for _ in range(SWAP_ROUNDS):
+            if problem.n_free + problem.n_rows > SWAP_MAX_PARAMS or n_dead == 0:
+                break
+            theta = problem.pack(fit.coef, fit.intercept)
+            backward, forward = exchange_scores(
+                problem, theta, self.X, granularity, self._squared_X()
+            )
+            orders = exchange_orders(mask, backward, forward, granularity)
+            for n_swap in range(min(SWAP_MAX, n_alive, n_dead), 0, -1):
+                new_mask = exchange(mask, orders, n_swap, granularity)
+                new_problem = self.full_problem.restrict(new_mask)
+                coef = np.where(new_mask, fit.coef, 0.0)
+                new_fit = self._solve(new_problem, coef, fit.intercept)
+                spent += new_fit.n_iter
+                if new_fit.loss < fit.loss - SWAP_MIN_GAIN * abs(fit.loss):
+                    fit, mask, problem = new_fit, new_mask, new_problem
+                    break
+            else:
+                break
+        self._problem = problem
+        fit.n_iter = spent
+        return fit, mask
+
+    def _squared_X(self):
+        """``X`` squared elementwise, kept for the swap rounds while it is
+        small (``KEEP_SQUARED_BELOW`` stored values); None above."""
+        if not hasattr(self, "_squared"):
+            X = self.X
+            stored = X.nnz if sparse.issparse(X) else np.size(X)
+            self._squared = None
+            if stored <= KEEP_SQUARED_BELOW:
+                self._squared = X.multiply(X).tocsr() if sparse.issparse(X) else X * X
+        return self._squared
 
     def criterion_model(self, fit, n_keep, granularity):
         return LogisticState(
