@@ -8,7 +8,8 @@ labels; the test set (500 rows) comes from another seed with the same beta.
 
 Compared in the same run, alternating per seed:
 
-- ``PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5)`` (defaults);
+- ``PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5)``, nested pruning
+  and with ``swap=True``;
 - ``abess.LogisticRegression(cv=5, support_size=range(50))``;
 - ``LogisticRegressionCV(l1_ratios=[1], solver="liblinear")`` for reference
   (saga needs tens of minutes per fit at p=8000).
@@ -21,6 +22,7 @@ time over seeds.
 
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 from _harness import parse_args, print_table, write_json
@@ -43,8 +45,9 @@ def simulate(n, p, k, rho, seed, beta=None):
     return X, y, beta
 
 
-def fit_skprune(X, y):
-    model = PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5).fit(X, y)
+def fit_skprune(X, y, swap=False):
+    model = PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5, swap=swap)
+    model.fit(X, y)
     return model.coef_.ravel(), model.predict_proba
 
 
@@ -69,6 +72,7 @@ def fit_l1(X, y):
 
 METHODS = {
     "skprune PrunedLogisticRegressionCV": fit_skprune,
+    "skprune PrunedLogisticRegressionCV(swap=True)": partial(fit_skprune, swap=True),
     "abess LogisticRegression(cv=5)": fit_abess,
     "sklearn LogisticRegressionCV(L1)": fit_l1,
 }

@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, gammaln, log_softmax, softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.metrics import check_scoring
@@ -615,6 +615,36 @@ def choose_level(table, selection):
     return int(np.flatnonzero(mean >= mean[best] - std_error)[0])
 
 
+INFORMATION_CRITERIA = ("ebic", "gic")
+
+
+def information_criterion(name, fit, X, y_codes, sample_weight):
+    """EBIC or GIC of one level's model on its training data (lower is better).
+
+    With ``ll`` the (sample-weighted) log-likelihood, ``k`` the nonzero
+    coefficients, ``P`` all coefficients and ``n`` the rows:
+
+    - ``"ebic"`` (Chen & Chen 2008, gamma = 1):
+      ``-2 ll + k log(n) + 2 log(binomial(P, k))``;
+    - ``"gic"`` (Fan & Tang 2013, as abess's ``ic_type="gic"``):
+      ``-2 ll + k log(P) log(log(n))``.
+    """
+    scores = np.asarray(safe_sparse_dot(X, fit.coef.T, dense_output=True))
+    scores = scores + fit.intercept
+    if scores.shape[1] == 1:
+        scores = np.column_stack([np.zeros(len(scores)), scores[:, 0]])
+    log_proba = log_softmax(scores, axis=1)[np.arange(len(y_codes)), y_codes]
+    log_likelihood = float(sample_weight @ log_proba)
+    n = len(y_codes)
+    k, P = int(np.count_nonzero(fit.coef)), fit.coef.size
+    if name == "ebic":
+        log_binomial = gammaln(P + 1) - gammaln(k + 1) - gammaln(P - k + 1)
+        penalty = k * np.log(n) + 2.0 * log_binomial
+    else:
+        penalty = k * np.log(P) * np.log(np.log(max(n, 3)))
+    return -2.0 * log_likelihood + penalty
+
+
 def _mean_log_likelihood(coef, intercept, X, y_codes):
     """Mean log-probability of the true class: ``-log_loss``, computed straight
     from the decision values (what ``"neg_log_loss"`` gives, without the
@@ -690,12 +720,17 @@ class PrunedLogisticRegressionCV(
         accuracy ties; scikit-learn's ``LogisticRegressionCV`` moves to the
         same default).
 
-    selection : {"best", "one_se"}, default="best"
+    selection : {"best", "one_se", "ebic", "gic"}, default="best"
         ``"best"``: the level with the best mean score (ties go to the
         sparser). ``"one_se"``: the one-standard-error rule, the sparsest
         level whose mean score is within one standard error (over folds) of
         the best, which trades a difference the folds cannot resolve for a
-        smaller model.
+        smaller model. ``"ebic"`` / ``"gic"``: no folds at all; one path on
+        all the data and the level with the lowest extended BIC
+        (``-2 ll + k log n + 2 log C(P, k)``) or generalised information
+        criterion (``-2 ll + k log P log log n``), ``k`` the nonzero
+        coefficients of ``P``; for a user who cannot afford ``cv`` paths
+        (``cv`` and ``scoring`` are then unused).
 
     n_jobs : int, default=None
         Folds computed in parallel (joblib).
@@ -708,7 +743,10 @@ class PrunedLogisticRegressionCV(
         The chosen kept count.
     cv_results_ : dict of ndarray
         ``n_keeps`` (ascending), ``mean_test_score``, ``std_test_score`` and
-        ``split{i}_test_score`` for each fold, as in ``RFECV``.
+        ``split{i}_test_score`` for each fold, as in ``RFECV``. With an
+        information criterion: ``n_keeps``, the criterion's values under its
+        name (``"ebic"`` or ``"gic"``), ``mean_test_score`` = minus those
+        values and ``std_test_score`` = zeros.
     coef_, intercept_, classes_, coef_mask_, support_, n_nonzero_, \
 dense_coef_, dense_intercept_, n_iter_, history_, n_features_in_, \
 feature_names_in_
@@ -739,7 +777,7 @@ feature_names_in_
         "prune_ratios": ["array-like", None],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
-        "selection": [StrOptions({"best", "one_se"})],
+        "selection": [StrOptions({"best", "one_se", *INFORMATION_CRITERIA})],
         "n_jobs": [Integral, None],
         **_PRUNING_PARAMETERS,
     }
@@ -786,35 +824,13 @@ feature_names_in_
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Cross-validate the pruning path, pick the level, refit on all data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
-        classes, y_codes, sample_weight = _encode_target(
-            y, sample_weight, self.class_weight, X
-        )
-        check_cv_fits_classes(self.cv, y_codes, classes)
-        n_total, what = count_prunable(
-            (n_coef_rows(len(classes)), X.shape[1]), self.granularity
-        )
-        levels = _levels_from(self.n_keeps, self.prune_ratios, n_total, what)
-        schedule = path_schedule(n_total, levels, self.n_iter)
+    def _cross_validate(
+        self, X, y, y_codes, classes, sample_weight, levels, schedule, params
+    ):
+        """Score every level on held-out folds; sets ``n_keep_`` and
+        ``cv_results_``."""
         splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        params = {**self._pruning_kwargs(), "random_state": seed}
         if self.verbose:
             print(
                 f"[skprune] {len(splits)} folds x {len(schedule)} pruning rounds "
@@ -840,14 +856,74 @@ feature_names_in_
         )
         ascending = np.array(sorted(levels))
         table = np.array([[fold[k] for k in ascending] for fold in fold_scores])
-        mean = table.mean(axis=0)
         self.n_keep_ = int(ascending[choose_level(table, self.selection)])
         self.cv_results_ = {
             "n_keeps": ascending,
-            "mean_test_score": mean,
+            "mean_test_score": table.mean(axis=0),
             "std_test_score": table.std(axis=0),
             **{f"split{i}_test_score": row for i, row in enumerate(table)},
         }
+
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate the pruning path, pick the level, refit on all data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
+        classes, y_codes, sample_weight = _encode_target(
+            y, sample_weight, self.class_weight, X
+        )
+        if self.selection not in INFORMATION_CRITERIA:
+            check_cv_fits_classes(self.cv, y_codes, classes)
+        n_total, what = count_prunable(
+            (n_coef_rows(len(classes)), X.shape[1]), self.granularity
+        )
+        levels = _levels_from(self.n_keeps, self.prune_ratios, n_total, what)
+        schedule = path_schedule(n_total, levels, self.n_iter)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        params = {**self._pruning_kwargs(), "random_state": seed}
+        ascending = np.array(sorted(levels))
+        if self.selection in INFORMATION_CRITERIA:
+            result = prune_logistic(
+                X,
+                y,
+                y_codes,
+                classes,
+                schedule=schedule,
+                record=set(levels),
+                sample_weight=sample_weight,
+                **params,
+            )
+            by_level = {k: fit for k, fit, _ in result.levels}
+            values = np.array(
+                [
+                    information_criterion(
+                        self.selection, by_level[k], X, y_codes, sample_weight
+                    )
+                    for k in ascending
+                ]
+            )
+            self.n_keep_ = int(ascending[np.argmin(values)])  # sparsest of ties
+            self.cv_results_ = {
+                "n_keeps": ascending,
+                self.selection: values,
+                "mean_test_score": -values,
+                "std_test_score": np.zeros(values.size),
+            }
+        else:
+            self._cross_validate(
+                X, y, y_codes, classes, sample_weight, levels, schedule, params
+            )
         if self.verbose:
             print(
                 f"[skprune] selection={self.selection!r} chose n_keep="
@@ -860,6 +936,9 @@ feature_names_in_
             y_codes,
             classes,
             schedule=[k for k in schedule if k >= self.n_keep_],
+            # the levels above the chosen one are passed as in the scored
+            # paths, so swaps refine the same levels
+            record={k for k in levels if k >= self.n_keep_},
             sample_weight=sample_weight,
             verbose=self.verbose,
             **params,

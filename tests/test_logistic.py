@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -501,3 +503,38 @@ def test_one_standard_error_rule_picks_the_sparsest_level_within_one_se(cancer):
     # on breast_cancer the rule trades a hair of log-loss for fewer features
     assert one_se.n_keep_ < best.n_keep_
     assert one_se.n_nonzero_ == one_se.n_keep_
+
+
+@pytest.mark.parametrize("selection", ["ebic", "gic"])
+def test_information_criterion_selection_needs_no_folds(selection):
+    from skprune._logistic import information_criterion
+    from skprune._pruning import Fit
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(400, 30)
+    beta = np.zeros(30)
+    beta[:4] = [2.0, -2.0, 1.5, -1.5]
+    y = (rng.rand(400) < 1 / (1 + np.exp(-X @ beta))).astype(int)
+    model = PrunedLogisticRegressionCV(
+        n_keeps=range(1, 16),
+        selection=selection,
+        cv=[],  # cv is never used
+    ).fit(X, y)
+    # the four true features, at most one noise feature beside them
+    assert model.n_keep_ in (4, 5)
+    assert model.support_[:4].all()
+    values = model.cv_results_[selection]
+    assert int(model.cv_results_["n_keeps"][np.argmin(values)]) == model.n_keep_
+    # the criterion from first principles at the chosen level
+    proba = model.predict_proba(X)[np.arange(len(y)), y]
+    k, n, P = model.n_keep_, 400, 30
+    if selection == "ebic":
+        penalty = k * np.log(n) + 2 * np.log(math.comb(P, k))
+    else:
+        penalty = k * np.log(P) * np.log(np.log(n))
+    expected = -2 * np.sum(np.log(proba)) + penalty
+    assert values[np.argmin(values)] == pytest.approx(expected, rel=1e-9)
+    fit = Fit(model.coef_, model.intercept_, 0, None, None)
+    assert information_criterion(
+        selection, fit, X, y, np.ones(len(y))
+    ) == pytest.approx(expected, rel=1e-9)
