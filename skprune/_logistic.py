@@ -82,7 +82,9 @@ def prune_logistic(
 
     Pure function of its arrays (see :func:`skprune._pruning.prune`).
     """
-    if swap and not refit:
+    if swap == "auto":
+        swap = refit
+    elif swap and not refit:
         raise ValueError("swap=True exchanges items by refitting; it needs refit=True.")
     refitter = LogisticRefit(
         X,
@@ -169,7 +171,7 @@ _PRUNING_PARAMETERS = {
     "granularity": [StrOptions(set(GRANULARITIES))],
     "n_iter": [Interval(Integral, 1, None, closed="left")],
     "refit": ["boolean"],
-    "swap": ["boolean"],
+    "swap": ["boolean", StrOptions({"auto"})],
     "C": [Interval(Real, 0, None, closed="neither")],
     "fit_intercept": ["boolean"],
     "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -220,7 +222,10 @@ def logistic_pruning_path(
         20 geometrically spaced counts from ``n_total`` down to 1.
     criterion, granularity, n_iter, refit, swap, C, fit_intercept, \
 class_weight, max_iter, tol, random_state, verbose
-        As in :class:`PrunedLogisticRegression`.
+        As in :class:`PrunedLogisticRegression`, except that ``swap``
+        defaults to False here: swapping every level of a long path
+        multiplies its cost, and the path is the fast way to a whole curve.
+        Pass ``swap=True`` (or ``"auto"``) for refined levels.
     sample_weight : array-like of shape (n_samples,), default=None
 
     Returns
@@ -391,15 +396,23 @@ callable, default="magnitude"
         Refit the kept coefficients after every round, warm-started, to the
         masked optimum. ``False`` only zeroes the pruned ones.
 
-    swap : bool, default=False
+    swap : bool or "auto", default="auto"
         Refine the final support (and, for a path, every level's) by exchanges
         at a fixed size: the least useful live items (exact OBS saliency) are
         swapped for the most promising pruned ones (exact score test), and an
         exchange is kept only when the exact refit lowers the training
         objective, until none does. Brings back items nested pruning dropped
-        (abess's splicing with exact scores). Needs ``refit=True``; skipped
-        while the live problem has more than 1000 parameters. With swaps, a
-        path's supports need not nest.
+        (abess's splicing with exact scores). ``"auto"`` swaps whenever
+        ``refit=True``; ``True`` needs ``refit=True``. Skipped while the live
+        problem has more than 1000 parameters. With swaps, a path's supports
+        need not nest.
+
+        On by default because it paid on every benchmark: on 25 real data
+        sets (``benchmarks/bench_swaps_accuracy.py``, features kept 10/25/50 %)
+        mean test accuracy rose by 1.1/0.3/0.4 points and log-loss fell at
+        every fraction, for 1.8-3.7x the fit time; on abess's simulation it
+        took the CV estimator's true-positive rate from 0.82/0.76 to abess's
+        1.00/0.90 (``benchmarks/bench_support_recovery.py``).
 
     C : float, default=1.0
         Inverse of L2 regularisation strength, as in ``LogisticRegression``
@@ -517,7 +530,7 @@ class PrunedLogisticRegression(
         granularity="weight",
         n_iter=10,
         refit=True,
-        swap=False,
+        swap="auto",
         C=1.0,
         fit_intercept=True,
         class_weight=None,
@@ -795,7 +808,7 @@ feature_names_in_
         granularity="weight",
         n_iter=10,
         refit=True,
-        swap=False,
+        swap="auto",
         C=1.0,
         fit_intercept=True,
         class_weight=None,

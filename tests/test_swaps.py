@@ -82,7 +82,7 @@ def test_scores_are_the_exact_obs_saliency_and_score_test(n_classes):
 def test_swaps_never_raise_the_training_loss(granularity, seed):
     X, y, _ = simulate(seed=seed)
     common = dict(n_keep=6, granularity=granularity)
-    nested = PrunedLogisticRegression(**common).fit(X, y)
+    nested = PrunedLogisticRegression(swap=False, **common).fit(X, y)
     swapped = PrunedLogisticRegression(swap=True, **common).fit(X, y)
     assert swapped.n_nonzero_ == nested.n_nonzero_
     assert swapped.history_[-1]["train_loss"] <= nested.history_[-1]["train_loss"]
@@ -90,7 +90,7 @@ def test_swaps_never_raise_the_training_loss(granularity, seed):
 
 def test_swaps_recover_a_support_nested_pruning_misses():
     X, y, true = simulate(seed=3)  # nested pruning finds 4 of the 6
-    nested = PrunedLogisticRegression(n_keep=6).fit(X, y)
+    nested = PrunedLogisticRegression(n_keep=6, swap=False).fit(X, y)
     swapped = PrunedLogisticRegression(n_keep=6, swap=True).fit(X, y)
     assert not np.array_equal(nested.support_, true)
     np.testing.assert_array_equal(swapped.support_, true)
@@ -106,7 +106,8 @@ def test_multiclass_feature_swaps_and_sparse_equal_dense():
     sparse.fit(sp.csr_matrix(X), y)
     np.testing.assert_array_equal(dense.support_, sparse.support_)
     np.testing.assert_allclose(dense.coef_, sparse.coef_, atol=1e-6)
-    nested = PrunedLogisticRegression(n_keep=3, granularity="feature").fit(X, y)
+    nested = PrunedLogisticRegression(n_keep=3, granularity="feature", swap=False)
+    nested.fit(X, y)
     assert dense.history_[-1]["train_loss"] <= nested.history_[-1]["train_loss"]
 
 
@@ -129,3 +130,8 @@ def test_path_and_cv_swap_every_level_and_need_refit():
     assert cv.support_[true].sum() >= 5
     with pytest.raises(ValueError, match="needs refit=True"):
         PrunedLogisticRegression(swap=True, refit=False).fit(X, y)
+    # the default swaps with refit and quietly not without
+    assert PrunedLogisticRegression(refit=False).fit(X, y).n_nonzero_ == 200
+    default = PrunedLogisticRegression(n_keep=6).fit(X, y)
+    explicit = PrunedLogisticRegression(n_keep=6, swap=True).fit(X, y)
+    np.testing.assert_array_equal(default.coef_, explicit.coef_)
