@@ -33,6 +33,7 @@ from ._criteria import CRITERIA, LOGISTIC_CRITERIA, score_coefficients
 from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
 from ._selection import count_alive, select_mask
 from ._swaps import (
+    AUTO_SWAP_MAX_PARAMS,
     SWAP_MAX,
     SWAP_MAX_PARAMS,
     SWAP_MIN_GAIN,
@@ -138,7 +139,9 @@ def prune(
         )
         if swap and (n_keep in record or n_keep == schedule[-1]):
             n_iter = current.n_iter
-            current, mask = refitter.swap(current, mask, granularity)
+            current, mask = refitter.swap(
+                current, mask, granularity, auto=swap == "auto"
+            )
             current.n_iter += n_iter
         total_iter += current.n_iter
         since_level += current.n_iter
@@ -261,7 +264,7 @@ class LogisticRefit:
         coef = np.where(mask, previous.coef, 0.0)
         return self._evaluate(self._problem, coef, previous.intercept)
 
-    def swap(self, fit, mask, granularity):
+    def swap(self, fit, mask, granularity, auto=False):
         """Swap refinement at the size of ``mask`` (see ``_swaps``): returns
         the refined fit and mask. Every kept exchange lowered the exactly
         refit objective; the returned fit's ``n_iter`` counts every refit
@@ -273,6 +276,9 @@ class LogisticRefit:
             else (mask.shape[1] - n_alive)
         )
         problem, spent = self._problem, 0
+        limit = AUTO_SWAP_MAX_PARAMS if auto else SWAP_MAX_PARAMS
+        if problem.n_free + problem.n_rows > limit:
+            return fit, mask
         for _ in range(SWAP_ROUNDS):
             if problem.n_free + problem.n_rows > SWAP_MAX_PARAMS or n_dead == 0:
                 break

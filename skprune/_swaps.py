@@ -38,6 +38,8 @@ SWAP_MIN_GAIN = 1e-7
 # Swaps need the dense inverse Hessian of the live parameters: above this
 # many, the size is left as nested pruning made it.
 SWAP_MAX_PARAMS = 1000
+# swap="auto" swaps only up to this many live parameters (Newton refits).
+AUTO_SWAP_MAX_PARAMS = 100
 # Most cross-Hessian entries (candidate columns x rows x live parameters)
 # formed per swap round: 16 M floats, 128 MB.
 SWAP_MAX_CROSS = 2**24
@@ -141,7 +143,8 @@ def exchange_scores(problem, theta, full_X, granularity, squared_X=None):
     X_candidates = full_X[:, candidates] if 2 * candidates.size < n_features else full_X
     cross = np.empty((n_rows, X_candidates.shape[1], params.size))  # H_jA
     for r in range(n_rows):
-        weighted = curvature[:, r, rows]
+        # binary: one curvature per row, broadcast (no n x m weights)
+        weighted = curvature[:, 0, :1] if n_rows == 1 else curvature[:, r, rows]
         if sparse.issparse(design):
             weighted = design.multiply(weighted).tocsr()
         else:
