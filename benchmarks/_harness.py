@@ -12,11 +12,15 @@ import time
 import numpy as np
 
 
-def parse_args(description):
+def parse_args(description, flags=()):
+    """``--quick``, ``--out``, ``--repeats`` and the script's own boolean
+    ``flags`` (pairs of name and help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="smoke run, < 1 minute")
     parser.add_argument("--out", help="write the figures to this JSON file")
     parser.add_argument("--repeats", type=int, default=None)
+    for name, help_text in flags:
+        parser.add_argument(name, action="store_true", help=help_text)
     return parser.parse_args()
 
 

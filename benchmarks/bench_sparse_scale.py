@@ -10,7 +10,10 @@ plain ``LogisticRegression().fit`` on the same matrix, alternating:
   (``tracemalloc``; X itself is allocated before and not counted), ratio to
   LogisticRegression's.
 
-    python benchmarks/bench_sparse_scale.py [--quick] [--repeats N] [--out F]
+``--large``: the hashed-features scale, 1,000,000 x 2**18 with 50 values per
+row (~50 M stored values, ~600 MB), one repeat.
+
+    python benchmarks/bench_sparse_scale.py [--quick|--large] [--repeats N] [--out F]
 """
 
 import time
@@ -54,12 +57,16 @@ def measure(make_model, X, y):
 
 
 def main():
-    args = parse_args(__doc__)
+    args = parse_args(
+        __doc__, flags=[("--large", "1,000,000 x 2**18, 50 values per row")]
+    )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    n, p = (20_000, 2_000) if args.quick else (200_000, 20_000)
-    repeats = args.repeats or (1 if args.quick else 3)
-    X, y, beta = make_data(n, p, 1e-3)
-    X_test, y_test, _ = make_data(20_000, p, 1e-3, seed=1, beta=beta)
+    n, p, density = (20_000, 2_000, 1e-3) if args.quick else (200_000, 20_000, 1e-3)
+    if args.large:
+        n, p, density = 1_000_000, 2**18, 50 / 2**18
+    repeats = args.repeats or (1 if args.quick or args.large else 3)
+    X, y, beta = make_data(n, p, density)
+    X_test, y_test, _ = make_data(20_000, p, density, seed=1, beta=beta)
     methods = {
         "LogisticRegression().fit": LogisticRegression,
         "PrunedLogisticRegression(prune_ratio=0.99)": lambda: PrunedLogisticRegression(

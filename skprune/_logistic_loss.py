@@ -27,8 +27,12 @@ SOLVERS = ("auto", "lbfgs", "newton")
 # dead columns masked: no copy, at the price of touching every stored value per
 # iteration. Copies nest (a restriction slices its parent's copy, not the
 # original X), so a pruning run holds at most one parent and one child copy,
-# each at most this share of the one before.
+# each at most this share of the one before. Sparse X gets the lower share:
+# on a 200,000 x 20,000 CSR problem its products were not the bottleneck (the
+# per-row loss is), and 0.5 tripled the extra memory of a fit (36 MB against
+# 19 MB at 0.1, for the same time).
 SLICE_BELOW = 0.5
+SLICE_BELOW_SPARSE = 0.1
 
 # "auto" uses Newton's method on the exact Hessian up to this many free
 # parameters (a Hessian costs n * n_params**2 flops, a handful of steps
@@ -90,9 +94,10 @@ class MaskedLogisticLoss:
         # smaller; otherwise work on the parent's X (no copy) with dead columns
         # masked.
         n_live = np.count_nonzero(live)
+        share = SLICE_BELOW_SPARSE if sparse.issparse(parent_X) else SLICE_BELOW
         if n_live == parent_columns.size:
             self.columns, self.X = parent_columns, parent_X
-        elif n_live <= SLICE_BELOW * parent_columns.size:
+        elif n_live <= share * parent_columns.size:
             self.columns = np.flatnonzero(live)
             self.X = parent_X[:, np.flatnonzero(live[parent_columns])]
         else:

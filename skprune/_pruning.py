@@ -26,7 +26,6 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.extmath import safe_sparse_dot
 from threadpoolctl import threadpool_limits
 
 from ._criteria import CRITERIA, LOGISTIC_CRITERIA, score_coefficients
@@ -320,15 +319,14 @@ class LogisticRefit:
 
     def train_score(self, fit):
         """Training accuracy (unweighted, as ``LogisticRegression.score``)."""
-        # the current problem holds the live columns: products cost their nnz
+        # the probabilities of the solver's last evaluation, which is
+        # almost always at the fit: no product with X
         problem = self._problem
-        coef = fit.coef[:, problem.columns]
-        scores = safe_sparse_dot(problem.X, coef.T, dense_output=True)
-        scores = np.asarray(scores) + fit.intercept
-        if scores.shape[1] == 1:
-            predicted = (scores[:, 0] > 0).astype(int)
+        proba = problem._proba(problem.pack(fit.coef, fit.intercept))
+        if proba.ndim == 1:
+            predicted = (proba > 0.5).astype(int)
         else:
-            predicted = scores.argmax(axis=1)
+            predicted = proba.argmax(axis=1)
         return float(np.mean(predicted == self.y_codes))
 
     def _restrict(self, mask):
