@@ -17,13 +17,17 @@ dropped for every method), and two synthetic designs
 (``make_classification`` with 40 features, 8 informative + 8 redundant; and a
 sparse-truth logistic model with correlated features, 50 features, 6 true).
 
-    python benchmarks/bench_logistic_accuracy.py [--quick] [--out FILE.json]
+``--real`` runs the 25 offline real data sets of ``_datasets.py`` (at most
+3,000 rows each) instead, with the default and nested skprune only.
+
+    python benchmarks/bench_logistic_accuracy.py [--quick|--real] [--out FILE.json]
 """
 
 import time
 import warnings
 
 import numpy as np
+from _datasets import load_real_datasets
 from _harness import parse_args, print_table, write_json
 from sklearn.datasets import (
     load_breast_cancer,
@@ -66,7 +70,10 @@ DATASETS = {
 
 def skprune_methods(k, full):
     methods = {
-        "skprune default": PrunedLogisticRegression(n_keep=k, granularity="feature")
+        "skprune default": PrunedLogisticRegression(n_keep=k, granularity="feature"),
+        "skprune nested (swap=False)": PrunedLogisticRegression(
+            n_keep=k, granularity="feature", swap=False
+        ),
     }
     if full:
         for criterion in ("obd", "obs", "magnitude"):
@@ -117,13 +124,20 @@ def abess_model(k, n_classes):
 
 
 def main():
-    args = parse_args(__doc__)
+    args = parse_args(
+        __doc__,
+        flags=[("--real", "the 25 offline real data sets of _datasets.py instead")],
+    )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     n_splits = args.repeats or (1 if args.quick else 5)
-    datasets = ["wine"] if args.quick else list(DATASETS)
+    loaders = DATASETS
+    if args.real:
+        real = load_real_datasets(max_rows=3000)
+        loaders = {name: (lambda xy=xy: xy) for name, xy in real.items()}
+    datasets = ["wine"] if args.quick else list(loaders)
     rows = []
     for data_name in datasets:
-        X, y = DATASETS[data_name]()
+        X, y = loaders[data_name]()
         n_classes = len(np.unique(y))
         for split in range(n_splits):
             X_tr, X_te, y_tr, y_te = train_test_split(
@@ -140,7 +154,7 @@ def main():
                 k = max(1, round(fraction * X.shape[1]))
                 results = {}
                 for name, model in {
-                    **skprune_methods(k, full=not args.quick),
+                    **skprune_methods(k, full=not (args.quick or args.real)),
                     "RFE step=1": RFE(
                         LogisticRegression(max_iter=1000), n_features_to_select=k
                     ),
@@ -197,6 +211,28 @@ def main():
         ),
         ["method", "mean_test_acc", "n"],
     )
+    print("\nmean over data sets and splits, per fraction kept:")
+    by_fraction = {}
+    for row in rows:
+        key = (row["kept"], row["method"])
+        by_fraction.setdefault(key, []).append(row["test_acc"])
+    fractions = sorted({row["kept"] for row in rows}, key=lambda f: float(f[:-1]))
+    methods = list(dict.fromkeys(row["method"] for row in rows))
+    print_table(
+        [
+            {"method": m, **{f: float(np.mean(by_fraction[f, m])) for f in fractions}}
+            for m in methods
+        ],
+        ["method", *fractions],
+    )
+    print("\nwhere skprune's default loses to a peer (data, kept, peer, gap):")
+    means = {(r["data"], r["kept"], r["method"]): r["mean_test_acc"] for r in table}
+    for (data, kept, method), value in means.items():
+        if method.startswith("skprune") or np.isnan(value):
+            continue
+        ours = means[data, kept, "skprune default"]
+        if value > ours:
+            print(f"  {data:24s} {kept:>4s}  {method:20s} {value - ours:+.4f}")
     write_json(args.out, {"splits": n_splits, "rows": rows, "summary": table})
 
 

@@ -138,7 +138,7 @@ def exchange_scores(problem, theta, full_X, granularity, squared_X=None):
     budget = min(SWAP_CANDIDATES, max(1, SWAP_MAX_CROSS // (n_rows * params.size)))
     if candidates.size > budget:
         best = diagonal_test[:, candidates].max(axis=0)
-        candidates = np.sort(candidates[np.argsort(-best, kind="stable")[:budget]])
+        candidates = np.sort(top_k(candidates, best, budget))
     # a copy of the candidate columns only when they are a small share
     X_candidates = full_X[:, candidates] if 2 * candidates.size < n_features else full_X
     cross = np.empty((n_rows, X_candidates.shape[1], params.size))  # H_jA
@@ -201,9 +201,10 @@ def _solve_psd(blocks, vectors):
 
 
 def exchange_orders(mask, backward, forward, granularity):
-    """Live items from least to most useful and pruned items from most to
-    least promising (ties by position), as flat indices of the items: columns
-    for ``granularity="feature"``, coefficients otherwise."""
+    """The ``SWAP_MAX`` least useful live items and the ``SWAP_MAX`` most
+    promising pruned ones, in that order (ties by position), as flat indices
+    of the items: columns for ``granularity="feature"``, coefficients
+    otherwise."""
     if granularity == "feature":
         live = mask.any(axis=0)
         back, fwd = backward[0], forward[0]
@@ -211,9 +212,19 @@ def exchange_orders(mask, backward, forward, granularity):
         live = mask.ravel()
         back, fwd = backward.ravel(), forward.ravel()
     alive, dead = np.flatnonzero(live), np.flatnonzero(~live)
-    out = alive[np.argsort(back[alive], kind="stable")]
-    into = dead[np.argsort(-fwd[dead], kind="stable")]
+    out = top_k(alive, -back[alive], SWAP_MAX)
+    into = top_k(dead, fwd[dead], SWAP_MAX)
     return out, into
+
+
+def top_k(items, scores, k):
+    """The ``k`` items with the highest scores, best first, ties by position
+    (a partition, then a stable sort of the few at or above the k-th score)."""
+    if items.size > k:
+        kth = np.partition(scores, scores.size - k)[scores.size - k]
+        chosen = np.flatnonzero(scores >= kth)
+        items, scores = items[chosen], scores[chosen]
+    return items[np.argsort(-scores, kind="stable")[:k]]
 
 
 def exchange(mask, orders, n_swap, granularity):

@@ -135,3 +135,41 @@ def test_path_and_cv_swap_every_level_and_need_refit():
     default = PrunedLogisticRegression(n_keep=6).fit(X, y)
     explicit = PrunedLogisticRegression(n_keep=6, swap=True).fit(X, y)
     np.testing.assert_array_equal(default.coef_, explicit.coef_)
+
+
+def test_top_k_is_a_stable_sort_prefix():
+    from skprune._swaps import top_k
+
+    rng = np.random.RandomState(0)
+    for _ in range(300):
+        n = rng.randint(1, 40)
+        scores = rng.randint(0, 4, n).astype(float)  # many ties
+        scores[rng.rand(n) < 0.2] = -np.inf
+        items = np.arange(n) * 3
+        k = rng.randint(1, 8)
+        expected = items[np.argsort(-scores, kind="stable")[:k]]
+        np.testing.assert_array_equal(top_k(items, scores, k), expected)
+
+
+def test_cv_auto_swaps_every_level_when_binary_and_the_final_model_otherwise():
+    X, y, _ = simulate(seed=3)
+    params = dict(n_keeps=[3, 6, 12], cv=3)
+    auto = PrunedLogisticRegressionCV(**params).fit(X, y)
+    every = PrunedLogisticRegressionCV(swap=True, **params).fit(X, y)
+    nested = PrunedLogisticRegressionCV(swap=False, **params).fit(X, y)
+    np.testing.assert_array_equal(
+        auto.cv_results_["mean_test_score"], every.cv_results_["mean_test_score"]
+    )
+    assert not np.array_equal(
+        auto.cv_results_["mean_test_score"], nested.cv_results_["mean_test_score"]
+    )
+    X, y = load_wine(return_X_y=True)
+    X = scale(X)
+    params = dict(n_keeps=[2, 4, 8], cv=3)
+    auto = PrunedLogisticRegressionCV(**params).fit(X, y)
+    nested = PrunedLogisticRegressionCV(swap=False, **params).fit(X, y)
+    np.testing.assert_array_equal(
+        auto.cv_results_["mean_test_score"], nested.cv_results_["mean_test_score"]
+    )
+    assert auto.n_nonzero_ == auto.n_keep_
+    assert auto.history_[-1]["train_loss"] <= nested.history_[-1]["train_loss"]
