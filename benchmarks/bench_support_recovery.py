@@ -8,8 +8,9 @@ labels; the test set (500 rows) comes from another seed with the same beta.
 
 Compared in the same run, alternating per seed:
 
-- ``PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5)``, nested pruning
-  and with ``swap=True``;
+- ``PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5)`` with its
+  defaults (swaps at every level, the model being binary) and nested
+  (``swap=False``);
 - ``abess.LogisticRegression(cv=5, support_size=range(50))``;
 - ``LogisticRegressionCV(l1_ratios=[1], solver="liblinear")`` for reference
   (saga needs tens of minutes per fit at p=8000).
@@ -45,7 +46,7 @@ def simulate(n, p, k, rho, seed, beta=None):
     return X, y, beta
 
 
-def fit_skprune(X, y, swap=False):
+def fit_skprune(X, y, swap="auto"):
     model = PrunedLogisticRegressionCV(n_keeps=range(1, 51), cv=5, swap=swap)
     model.fit(X, y)
     return model.coef_.ravel(), model.predict_proba
@@ -71,8 +72,8 @@ def fit_l1(X, y):
 
 
 METHODS = {
-    "skprune PrunedLogisticRegressionCV": fit_skprune,
-    "skprune PrunedLogisticRegressionCV(swap=True)": partial(fit_skprune, swap=True),
+    "skprune PrunedLogisticRegressionCV (defaults)": fit_skprune,
+    "skprune ...CV(swap=False), nested": partial(fit_skprune, swap=False),
     "abess LogisticRegression(cv=5)": fit_abess,
     "sklearn LogisticRegressionCV(L1)": fit_l1,
 }
