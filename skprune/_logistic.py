@@ -326,6 +326,17 @@ class _LogisticProbaMixin:
             scores = np.column_stack([np.zeros_like(scores), scores])
         return log_softmax(scores, axis=1)
 
+    def _validate_fit_input(self, X, y, sample_weight):
+        """Validated ``X``, ``y``, the classes, class codes and sample weights
+        with ``class_weight`` folded in."""
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
+        classes, y_codes, sample_weight = _encode_target(
+            y, sample_weight, self.class_weight, X
+        )
+        return X, y, classes, y_codes, sample_weight
+
     def _pruning_kwargs(self):
         """The estimator's parameters that ``prune_logistic`` takes as they are."""
         names = ("criterion", "granularity", "refit", "swap", "C", "fit_intercept")
@@ -577,11 +588,8 @@ class PrunedLogisticRegression(
         -------
         self : object
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
-        classes, y_codes, sample_weight = _encode_target(
-            y, sample_weight, self.class_weight, X
+        X, y, classes, y_codes, sample_weight = self._validate_fit_input(
+            X, y, sample_weight
         )
         n_rows = n_coef_rows(len(classes))
         n_total, what = count_prunable((n_rows, X.shape[1]), self.granularity)
@@ -843,7 +851,6 @@ feature_names_in_
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def _cross_validate(
         self, X, y, y_codes, classes, sample_weight, levels, schedule, params
     ):
@@ -884,6 +891,7 @@ feature_names_in_
             **{f"split{i}_test_score": row for i, row in enumerate(table)},
         }
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the pruning path, pick the level, refit on all data.
 
@@ -897,11 +905,8 @@ feature_names_in_
         -------
         self : object
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
-        classes, y_codes, sample_weight = _encode_target(
-            y, sample_weight, self.class_weight, X
+        X, y, classes, y_codes, sample_weight = self._validate_fit_input(
+            X, y, sample_weight
         )
         if self.selection not in INFORMATION_CRITERIA:
             check_cv_fits_classes(self.cv, y_codes, classes)

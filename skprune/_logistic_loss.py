@@ -299,10 +299,15 @@ class MaskedLogisticLoss:
         return hessian
 
 
+def stored_values(X):
+    """Values ``X`` stores: ``nnz`` when sparse, ``size`` when dense."""
+    return X.nnz if sparse.issparse(X) else np.size(X)
+
+
 def row_blocks(X, target_values=2**18):
     """Slices of rows holding about ``target_values`` stored values each."""
     n_rows = X.shape[0]
-    stored = X.nnz if sparse.issparse(X) else X.size
+    stored = stored_values(X)
     step = max(1, int(target_values * n_rows / max(stored, 1)))
     return [slice(start, start + step) for start in range(0, n_rows, step)]
 

@@ -29,8 +29,13 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._criteria import CRITERIA, LOGISTIC_CRITERIA, score_coefficients
-from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
-from ._selection import count_alive, select_mask
+from ._logistic_loss import (
+    logistic_problem,
+    minimize_logistic,
+    n_coef_rows,
+    stored_values,
+)
+from ._selection import count_alive, count_prunable, select_mask
 from ._swaps import (
     AUTO_SWAP_MAX_PARAMS,
     SWAP_MAX,
@@ -154,8 +159,7 @@ def prune(
 def blas_threads(X, n_rows=1):
     """One BLAS thread for a small problem (see ``ONE_THREAD_BELOW``), the
     caller's setting otherwise; use as a context manager around a run."""
-    stored = X.nnz if sparse.issparse(X) else np.size(X)
-    if stored * n_rows < ONE_THREAD_BELOW:
+    if stored_values(X) * n_rows < ONE_THREAD_BELOW:
         return threadpool_limits(limits=1, user_api="blas")
     return nullcontext()
 
@@ -254,12 +258,13 @@ class LogisticRefit:
 
     def refit(self, previous, mask):
         """The masked optimum, warm-started from ``previous``."""
-        self._problem = self._restrict(mask)
+        # nested masks cut their columns from the previous problem's copy
+        self._problem = self._problem.restrict(mask)
         return self._solve(self._problem, previous.coef, previous.intercept)
 
     def zero(self, previous, mask):
         """``previous`` with the pruned coefficients set to zero, not refit."""
-        self._problem = self._restrict(mask)
+        self._problem = self._problem.restrict(mask)
         coef = np.where(mask, previous.coef, 0.0)
         return self._evaluate(self._problem, coef, previous.intercept)
 
@@ -269,18 +274,13 @@ class LogisticRefit:
         refit objective; the returned fit's ``n_iter`` counts every refit
         tried, kept or not."""
         n_alive = count_alive(mask, granularity)
-        n_dead = (
-            count_alive(~mask, granularity)
-            if granularity == "weight"
-            else (mask.shape[1] - n_alive)
-        )
+        n_dead = count_prunable(mask.shape, granularity)[0] - n_alive
         problem, spent = self._problem, 0
+        # exchanges keep the size, so the parameter count is checked once
         limit = AUTO_SWAP_MAX_PARAMS if auto else SWAP_MAX_PARAMS
-        if problem.n_free + problem.n_rows > limit:
+        if problem.n_free + problem.n_rows > limit or n_dead == 0:
             return fit, mask
         for _ in range(SWAP_ROUNDS):
-            if problem.n_free + problem.n_rows > SWAP_MAX_PARAMS or n_dead == 0:
-                break
             theta = problem.pack(fit.coef, fit.intercept)
             backward, forward = exchange_scores(
                 problem, theta, self.X, granularity, self._squared_X()
@@ -306,9 +306,8 @@ class LogisticRefit:
         small (``KEEP_SQUARED_BELOW`` stored values); None above."""
         if not hasattr(self, "_squared"):
             X = self.X
-            stored = X.nnz if sparse.issparse(X) else np.size(X)
             self._squared = None
-            if stored <= KEEP_SQUARED_BELOW:
+            if stored_values(X) <= KEEP_SQUARED_BELOW:
                 self._squared = X.multiply(X).tocsr() if sparse.issparse(X) else X * X
         return self._squared
 
@@ -328,11 +327,6 @@ class LogisticRefit:
         else:
             predicted = proba.argmax(axis=1)
         return float(np.mean(predicted == self.y_codes))
-
-    def _restrict(self, mask):
-        # Nested masks cut their columns from the previous problem's copy; a
-        # mask reaching outside it starts again from the full problem.
-        return self._problem.restrict(mask)
 
     def _solve(self, problem, coef, intercept):
         theta, value, n_iter, converged = minimize_logistic(

@@ -544,3 +544,14 @@ def test_information_criterion_selection_needs_no_folds(selection):
     assert information_criterion(
         selection, fit, X, y, np.ones(len(y))
     ) == pytest.approx(expected, rel=1e-9)
+
+
+def test_cv_validates_its_parameters_without_folds(cancer):
+    # the information-criterion branch runs no folds: fit itself validates
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = cancer
+    with pytest.raises(InvalidParameterError, match="max_iter"):
+        PrunedLogisticRegressionCV(selection="ebic", max_iter=0).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="selection"):
+        PrunedLogisticRegressionCV(selection="aic").fit(X, y)
