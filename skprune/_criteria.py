@@ -8,7 +8,10 @@ Adding a criterion means adding a function to ``CRITERIA``; no estimator changes
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit, softmax
+from sklearn.base import is_regressor
 from sklearn.utils import check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
 
@@ -44,10 +47,104 @@ def random(coef, X, y, estimator, random_state):
     return check_random_state(random_state).random_sample(coef.shape)
 
 
+def taylor_scores(weights, inputs, deltas):
+    """First-order Taylor scores of one layer accumulated over rows:
+    ``|w_jk| * sum_i |x_ij * delta_ik| / n``, where ``delta_ik`` is the
+    derivative of row ``i``'s loss with respect to output ``k`` of the layer,
+    so ``x_ij * delta_ik`` is the row's gradient for ``w_jk``. Since
+    ``|x_ij * delta_ik| = |x_ij| |delta_ik|``, the sum is one product
+    ``|X|^T |delta|`` (sparse ``X`` stays sparse). ``weights`` has shape
+    ``(n_inputs, n_outputs)``.
+    """
+    n_rows = inputs.shape[0]
+    if n_rows == 0:
+        return np.zeros(weights.shape)
+    absolute = abs(inputs) if sparse.issparse(inputs) else np.abs(inputs)
+    accumulated = np.asarray(safe_sparse_dot(absolute.T, np.abs(deltas)))
+    return np.abs(weights) * accumulated / n_rows
+
+
+def _linear_deltas(coef, X, y, estimator):
+    """Per-row derivatives of the loss with respect to the decision values
+    of a linear model, shape ``(n_samples, n_rows of coef)``, and the rows it
+    misclassifies (None for a regressor).
+
+    The log loss for a classifier (``p - y`` from the exact logistic state
+    or from ``predict_proba``), the squared error for a regressor
+    (``prediction - y``).
+    """
+    if isinstance(estimator, _LogisticStateLike):
+        classes = estimator.classes_
+        z = np.asarray(safe_sparse_dot(X, coef.T)) + estimator.intercept_
+        proba = expit(z) if coef.shape[0] == 1 else softmax(z, axis=1)
+    elif hasattr(estimator, "predict_proba") and not is_regressor(estimator):
+        classes = estimator.classes_
+        proba = estimator.predict_proba(X)
+        proba = proba[:, 1:] if coef.shape[0] == 1 else proba
+    elif is_regressor(estimator):
+        prediction = np.asarray(estimator.predict(X), dtype=np.float64)
+        target = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+        return prediction.reshape(X.shape[0], -1) - target, None
+    else:
+        raise ValueError(
+            f"The gradient criteria need the model's loss: a classifier with "
+            f"predict_proba (log loss) or a least-squares regressor; "
+            f"{type(estimator).__name__} has neither. Use 'magnitude' or "
+            "'scaled_magnitude'."
+        )
+    codes = np.searchsorted(classes, y)
+    if coef.shape[0] == 1:
+        target = (codes == 1).astype(np.float64)[:, np.newaxis]
+        wrong = (proba[:, 0] > 0.5) != (codes == 1)
+    else:
+        target = np.zeros_like(proba)
+        target[np.arange(len(codes)), codes] = 1.0
+        wrong = proba.argmax(axis=1) != codes
+    return proba - target, wrong
+
+
+class _LogisticStateLike:
+    """Marker for the logistic state of the pruning loop (``_pruning``)."""
+
+
+def gradient(coef, X, y, estimator, random_state):
+    """First-order Taylor: ``|w_j| * sum_i |dloss_i / dw_j| / n`` over the
+    training rows (unweighted), with the model's own loss (the log loss for
+    a classifier, the squared error for a regressor).
+
+    For a converged L2-regularised linear model the *summed* gradient of the
+    data loss is ``-alpha * w`` (the penalty's pull balances it), so the
+    textbook ``|w * dL/dw|`` would only rank by ``w**2``, the magnitude. The
+    gradient is therefore accumulated in absolute value row by row: for a
+    linear model the score is ``|w_j| * mean_i |r_i| |x_ij|`` with ``r_i``
+    the row's residual -- the magnitude scaled by how large feature ``j`` is
+    on the rows the model gets wrong, ``scaled_magnitude`` weighted by error.
+    """
+    deltas, _ = _linear_deltas(coef, X, y, estimator)
+    return taylor_scores(coef.T, X, deltas).T
+
+
+def gradient_misclassified(coef, X, y, estimator, random_state):
+    """:func:`gradient` on the misclassified training rows only: each
+    weight's contribution to the misclassification. With no misclassified
+    row it falls back to all rows. Classifiers only."""
+    deltas, wrong = _linear_deltas(coef, X, y, estimator)
+    if wrong is None:
+        raise ValueError(
+            "criterion='gradient_misclassified' needs a classifier; use "
+            "'gradient' for a regressor."
+        )
+    if wrong.any():
+        X, deltas = X[np.flatnonzero(wrong)], deltas[wrong]
+    return taylor_scores(coef.T, X, deltas).T
+
+
 CRITERIA = {
     "magnitude": magnitude,
     "scaled_magnitude": scaled_magnitude,
     "random": random,
+    "gradient": gradient,
+    "gradient_misclassified": gradient_misclassified,
 }
 
 # Above this many free parameters (live coefficients + intercepts) OBS does not

@@ -363,12 +363,18 @@ class _LogisticProbaMixin:
 
 
 _COMMON_DOC = """
-    criterion : {"magnitude", "scaled_magnitude", "obd", "obs", "random"} or \
-callable, default="magnitude"
+    criterion : {"magnitude", "scaled_magnitude", "gradient", \
+"gradient_misclassified", "obd", "obs", "random"} or callable, \
+default="magnitude"
         How coefficients are scored (higher is kept):
 
         - ``"magnitude"``: ``|w|``;
         - ``"scaled_magnitude"``: ``|w_j| * std(x_j)``, for unscaled features;
+        - ``"gradient"``: first-order Taylor accumulated row by row,
+          ``|w_j| * mean_i |p_i - y_i| |x_ij|`` (the summed gradient would be
+          ``-lambda * w`` at the optimum, which ranks as magnitude; see
+          :class:`CoefficientPruner`); ``"gradient_misclassified"``: the same
+          on the misclassified rows only;
         - ``"obd"``: Optimal Brain Damage, ``w_j**2 * H_jj / 2`` with the exact
           diagonal of the logistic Hessian ``X^T D X + lambda I``: the loss
           increase of removing one weight;

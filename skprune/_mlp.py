@@ -1,6 +1,6 @@
-"""Masked fine-tuning of scikit-learn's ``MLPClassifier`` / ``MLPRegressor``.
+"""Pruning scikit-learn's ``MLPClassifier`` / ``MLPRegressor``: masked
+fine-tuning and the network's refit object for the pruning engine.
 
-Groundwork for pruning neural networks (the refit object of the MLP issue).
 scikit-learn's stochastic MLP training has no mask hook, and re-zeroing the
 pruned weights once per epoch lets them grow back inside the epoch. Here a
 masked optimizer takes the place of the estimator's own: every step sees the
@@ -14,12 +14,23 @@ every version skprune supports.
 """
 
 import copy
+import inspect
+import itertools
+import warnings
 
 import numpy as np
+import scipy.optimize
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network._multilayer_perceptron import BaseMultilayerPerceptron
 from sklearn.neural_network._stochastic_optimizers import (
     AdamOptimizer,
     SGDOptimizer,
 )
+
+from ._criteria import taylor_scores
+from ._pruning import Fit
+from ._selection import top_k_mask
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -165,3 +176,411 @@ def remove_hidden_units(estimator, keep):
     if hasattr(smaller, "_optimizer"):
         del smaller._optimizer
     return smaller
+
+
+# -- the objective, through scikit-learn's own backpropagation ----------------
+
+# scikit-learn 1.7 added sample_weight to the MLPs (and to ``_backprop``).
+_BACKPROP_TAKES_SAMPLE_WEIGHT = (
+    "sample_weight" in inspect.signature(BaseMultilayerPerceptron._backprop).parameters
+)
+
+
+def encoded_target(estimator, y):
+    """``y`` as the fitted network trains on it: the label-binarized matrix
+    of a classifier, a 2-D float array for a regressor."""
+    if is_classifier(estimator):
+        return estimator._label_binarizer.transform(y).astype(np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return y.reshape(y.shape[0], -1)
+
+
+def backprop(estimator, X, Y, sample_weight=None):
+    """scikit-learn's training objective of ``estimator`` at its current
+    weights, with its gradients and the per-row quantities behind them.
+
+    Returns ``(loss, coef_grads, intercept_grads, activations, deltas)``:
+    the mean loss plus ``alpha / 2 * sum ||W||^2 / n``, its gradients, the
+    layers' activations (``activations[0]`` is ``X``) and the per-row
+    derivatives of the loss with respect to each layer's pre-activations
+    (``deltas[i]`` for layer ``i + 1``), all from the estimator's own
+    ``_backprop``.
+    """
+    n_layers = len(estimator.coefs_) + 1
+    activations = [X] + [None] * (n_layers - 1)
+    deltas = [None] * (n_layers - 1)
+    coef_grads = [np.empty_like(coef) for coef in estimator.coefs_]
+    intercept_grads = [np.empty_like(b) for b in estimator.intercepts_]
+    args = (activations, deltas, coef_grads, intercept_grads)
+    if _BACKPROP_TAKES_SAMPLE_WEIGHT:
+        loss, coef_grads, intercept_grads = estimator._backprop(
+            X, Y, sample_weight, *args
+        )
+    elif sample_weight is not None:
+        raise ValueError(
+            "This scikit-learn's MLPs take no sample_weight (it came in 1.7)."
+        )
+    else:
+        loss, coef_grads, intercept_grads = estimator._backprop(X, Y, *args)
+    return loss, coef_grads, intercept_grads, activations, deltas
+
+
+def initial_weights(estimator, random_state):
+    """The weights and biases ``estimator.fit`` starts from when its random
+    state is ``random_state`` (a ``RandomState`` positioned where ``fit``
+    will find it): scikit-learn's Glorot-uniform draws, layer by layer,
+    weights then biases, bound ``sqrt(6 / (fan_in + fan_out))`` (2 instead
+    of 6 for the logistic activation)."""
+    factor = 2.0 if estimator.activation == "logistic" else 6.0
+    coefs, intercepts = [], []
+    for coef in estimator.coefs_:
+        fan_in, fan_out = coef.shape
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
+        intercepts.append(random_state.uniform(-bound, bound, fan_out))
+    return coefs, intercepts
+
+
+def masked_lbfgs(estimator, X, Y, masks, *, sample_weight=None):
+    """Train a fitted L-BFGS network further, in place, under ``masks``.
+
+    scikit-learn's objective is minimised with scipy's L-BFGS-B and the
+    estimator's ``max_iter``, ``max_fun`` and ``tol`` over the kept weights
+    and all biases only: the pruned weights are not variables, so they stay
+    exactly zero. Returns the estimator, with ``n_iter_`` and ``loss_``.
+    """
+    masks = [np.asarray(mask, dtype=bool) for mask in masks]
+    for coef, mask in zip(estimator.coefs_, masks, strict=True):
+        coef[~mask] = 0.0
+    n_layers = len(masks)
+
+    def unpack(theta):
+        start = 0
+        for coef, mask in zip(estimator.coefs_, masks, strict=True):
+            n = int(np.count_nonzero(mask))
+            coef[mask] = theta[start : start + n]
+            start += n
+        for b in estimator.intercepts_:
+            b[:] = theta[start : start + b.size]
+            start += b.size
+
+    def loss_grad(theta):
+        unpack(theta)
+        loss, coef_grads, intercept_grads, _, _ = backprop(
+            estimator, X, Y, sample_weight
+        )
+        grads = [g[m] for g, m in zip(coef_grads, masks, strict=True)]
+        return loss, np.concatenate(grads + [g.ravel() for g in intercept_grads])
+
+    theta = np.concatenate(
+        [c[m] for c, m in zip(estimator.coefs_, masks, strict=True)]
+        + [b.ravel() for b in estimator.intercepts_[:n_layers]]
+    )
+    result = scipy.optimize.minimize(
+        loss_grad,
+        theta,
+        method="L-BFGS-B",
+        jac=True,
+        options={
+            "maxfun": estimator.max_fun,
+            "maxiter": estimator.max_iter,
+            "gtol": estimator.tol,
+        },
+    )
+    unpack(result.x)
+    estimator.n_iter_ = int(result.nit)
+    estimator.loss_ = float(result.fun)
+    if result.status == 1:
+        warnings.warn(
+            f"The masked L-BFGS fine-tune stopped at max_iter={estimator.max_iter} "
+            "or max_fun before converging; increase them on the network.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return estimator
+
+
+# -- the refit object of the pruning engine ------------------------------------
+
+MLP_GRANULARITIES = ("weight", "neuron", "feature")
+MLP_CRITERIA = ("magnitude", "random", "gradient", "gradient_misclassified")
+SCOPES = ("global", "layer")
+
+
+def is_mlp(estimator):
+    return isinstance(estimator, BaseMultilayerPerceptron)
+
+
+def count_items(coefs, granularity):
+    """How many items ``granularity`` ranks in a network whose weight
+    matrices have these shapes (or are these arrays)."""
+    shapes = [np.shape(c) for c in coefs]
+    if granularity == "weight":
+        return sum(a * b for a, b in shapes)
+    if granularity == "neuron":
+        return sum(b for _, b in shapes[:-1])
+    return shapes[0][0]
+
+
+def hidden_units_alive(mask):
+    """One boolean array per hidden layer: units with a live outgoing weight
+    (the only way a unit reaches the output)."""
+    return [m.any(axis=1) for m in mask[1:]]
+
+
+def allocate(n_keep, sizes, low, high):
+    """Split ``n_keep`` across groups in proportion to ``sizes`` (largest
+    remainder), each count within ``[low[g], high[g]]``."""
+    sizes = np.asarray(sizes, dtype=np.float64)
+    ideal = n_keep * sizes / sizes.sum()
+    counts = np.clip(np.floor(ideal).astype(int), low, high)
+    while counts.sum() < n_keep:
+        room = np.where(counts < high, ideal - counts, -np.inf)
+        counts[np.argmax(room)] += 1
+    while counts.sum() > n_keep:
+        excess = np.where(counts > low, ideal - counts, np.inf)
+        counts[np.argmin(excess)] -= 1
+    return counts
+
+
+class MLPRefit:
+    """Masked fine-tunes of an ``MLPClassifier`` / ``MLPRegressor``.
+
+    Weights, scores and masks are lists with one array per layer (the shapes
+    of ``coefs_``); biases are never scored. Granularities: single weights
+    (``"weight"``), hidden units (``"neuron"``: a unit's incoming weights,
+    bias and outgoing weights) and input features (``"feature"``: rows of
+    the first layer). ``scope="global"`` ranks weights or units across all
+    layers, ``"layer"`` keeps the same share of every layer.
+
+    A refit trains the network under the mask with its own solver and
+    settings: the masked optimizer of :func:`masked_fine_tune` for ``sgd``
+    and ``adam``, :func:`masked_lbfgs` for ``lbfgs``. Under neuron
+    granularity the network is first made genuinely smaller
+    (:func:`remove_hidden_units`) and trained at that size, then written
+    back at full width with zeros. With ``initial`` (the weights and biases
+    ``fit`` started from) every refit restarts the survivors from them: the
+    rewinding of the lottery-ticket experiments.
+
+    ``Fit.model`` is the network at full width, pruned weights exactly zero.
+    """
+
+    criteria = MLP_CRITERIA
+
+    def __init__(
+        self, X, y, *, sample_weight, granularity, scope="global", initial=None
+    ):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.granularity = granularity
+        self.scope = scope
+        self.initial = initial
+
+    def dense(self, fitted):
+        self.Y = encoded_target(fitted, self.y)
+        self.sizes = [c.shape for c in fitted.coefs_]
+        return self._fit_of(fitted, int(fitted.n_iter_))
+
+    # layout ------------------------------------------------------------------
+
+    def full_mask(self, fit):
+        return [np.ones(c.shape, dtype=bool) for c in fit.coef]
+
+    @staticmethod
+    def count_alive(mask, granularity):
+        if granularity == "weight":
+            return sum(int(np.count_nonzero(m)) for m in mask)
+        if granularity == "neuron":
+            return sum(int(np.count_nonzero(u)) for u in hidden_units_alive(mask))
+        return int(np.count_nonzero(mask[0].any(axis=1)))
+
+    @staticmethod
+    def n_nonzero(mask):
+        return sum(int(np.count_nonzero(m)) for m in mask)
+
+    @staticmethod
+    def n_features(mask):
+        return int(np.count_nonzero(mask[0].any(axis=1)))
+
+    def select(self, scores, n_keep, granularity, alive):
+        """Exact mask keeping ``n_keep`` items (stable ranking, ties by
+        position; nested in ``alive``)."""
+        if granularity == "weight":
+            groups = [np.ravel(s) for s in scores]
+            alive_groups = [np.ravel(m) for m in alive]
+            low = [0] * len(groups)
+        elif granularity == "neuron":
+            # root mean square over the unit's weights, so that units of
+            # layers with different fan-in and fan-out compare
+            groups = [
+                np.sqrt(
+                    (np.sum(s_in**2, axis=0) + np.sum(s_out**2, axis=1))
+                    / (s_in.shape[0] + s_out.shape[1])
+                )
+                for s_in, s_out in itertools.pairwise(scores)
+            ]
+            alive_groups = hidden_units_alive(alive)
+            low = [1] * len(groups)  # a layer with no unit cuts the network
+        else:
+            groups = [np.sqrt(np.sum(np.asarray(scores[0]) ** 2, axis=1))]
+            alive_groups = [alive[0].any(axis=1)]
+            low = [1]
+        keep = self._keep(groups, alive_groups, n_keep, low)
+        if granularity == "weight":
+            return [k.reshape(m.shape) for k, m in zip(keep, alive, strict=True)]
+        mask = [m.copy() for m in alive]
+        if granularity == "neuron":
+            for layer, units in enumerate(keep):
+                mask[layer][:, ~units] = False
+                mask[layer + 1][~units, :] = False
+        else:
+            mask[0][~keep[0], :] = False
+        return mask
+
+    def _keep(self, groups, alive_groups, n_keep, low):
+        sizes = [g.size for g in groups]
+        n_alive = [int(np.count_nonzero(a)) for a in alive_groups]
+        if self.scope == "layer" and len(groups) > 1:
+            counts = allocate(n_keep, sizes, low, n_alive)
+            return [
+                top_k_mask(g, int(k), a)
+                for g, k, a in zip(groups, counts, alive_groups, strict=True)
+            ]
+        flat = np.concatenate(groups).astype(np.float64)
+        if any(low):
+            # the best live item of each group stays whatever the ranking
+            start = 0
+            for g, a in zip(groups, alive_groups, strict=True):
+                flat[start + np.argmax(np.where(a, g, -np.inf))] = np.inf
+                start += g.size
+        keep = top_k_mask(flat, n_keep, np.concatenate(alive_groups))
+        return np.split(keep, np.cumsum(sizes)[:-1])
+
+    # criteria ----------------------------------------------------------------
+
+    def scores(self, criterion, fit, n_keep, granularity, X, y, rng):
+        """Scores with the shapes of ``coefs_`` (higher is kept)."""
+        model = fit.model
+        if callable(criterion):
+            scores = criterion(model, X, y)
+            shapes = [c.shape for c in model.coefs_]
+            if (
+                not isinstance(scores, (list, tuple))
+                or [np.shape(s) for s in scores] != shapes
+            ):
+                raise ValueError(
+                    "For a network the criterion callable must return a list "
+                    f"of arrays of the shapes of coefs_, {shapes}."
+                )
+            scores = [np.asarray(s, dtype=np.float64) for s in scores]
+            if not all(np.all(np.isfinite(s) | (s == np.inf)) for s in scores):
+                raise ValueError("The criterion returned NaN or -inf scores.")
+            return scores
+        if criterion == "magnitude":
+            return [np.abs(c) for c in model.coefs_]
+        if criterion == "random":
+            return [rng.random_sample(c.shape) for c in model.coefs_]
+        X_rows, Y_rows = X, self.Y
+        if criterion == "gradient_misclassified":
+            if not is_classifier(model):
+                raise ValueError(
+                    "criterion='gradient_misclassified' needs a classifier; use "
+                    "'gradient' for a regressor."
+                )
+            wrong = np.asarray(model.predict(X) != y)
+            if wrong.ndim > 1:
+                wrong = wrong.any(axis=1)
+            if wrong.any():
+                rows = np.flatnonzero(wrong)
+                X_rows, Y_rows = X[rows], self.Y[rows]
+        _, _, _, activations, deltas = backprop(copy.copy(model), X_rows, Y_rows)
+        return [
+            taylor_scores(coef, inputs, delta)
+            for coef, inputs, delta in zip(
+                model.coefs_, activations[:-1], deltas, strict=True
+            )
+        ]
+
+    # refits ------------------------------------------------------------------
+
+    def refit(self, previous, mask):
+        model = copy.deepcopy(previous.model)
+        if self.initial is not None:
+            model.coefs_ = [c.copy() for c in self.initial[0]]
+            model.intercepts_ = [b.copy() for b in self.initial[1]]
+        self._apply(model, mask)
+        if self.granularity == "neuron":
+            units = hidden_units_alive(mask)
+            small = remove_hidden_units(model, units)
+            self._train(small, [np.ones(c.shape, dtype=bool) for c in small.coefs_])
+            model = widen(small, units, model)
+        else:
+            self._train(model, mask)
+        return self._fit_of(model, int(model.n_iter_))
+
+    def zero(self, previous, mask):
+        model = copy.deepcopy(previous.model)
+        self._apply(model, mask)
+        return self._fit_of(model, 0)
+
+    @staticmethod
+    def criterion_model(fit, n_keep, granularity):
+        return fit.model
+
+    def train_score(self, fit):
+        return float(fit.model.score(self.X, self.y))
+
+    def _apply(self, model, mask):
+        """Zero the pruned weights (and the biases of removed units)."""
+        for coef, m in zip(model.coefs_, mask, strict=True):
+            coef[~m] = 0.0
+        if self.granularity == "neuron":
+            units = hidden_units_alive(mask)
+            for b, alive in zip(model.intercepts_[:-1], units, strict=True):
+                b[~alive] = 0.0
+
+    def _train(self, model, mask):
+        if model.solver == "lbfgs":
+            masked_lbfgs(model, self.X, self.Y, mask, sample_weight=self.sample_weight)
+        else:
+            masked_fine_tune(
+                model, self.X, self.y, mask, sample_weight=self.sample_weight
+            )
+        if hasattr(model, "_optimizer"):
+            del model._optimizer
+
+    def _fit_of(self, model, n_iter):
+        loss = backprop(copy.copy(model), self.X, self.Y, self.sample_weight)[0]
+        return Fit(
+            [c.copy() for c in model.coefs_],
+            [b.copy() for b in model.intercepts_],
+            n_iter,
+            float(loss),
+            model,
+        )
+
+
+def widen(small, units, like):
+    """``small`` (a network with only ``units`` of ``like``'s hidden layers)
+    written back at ``like``'s width, with zeros for the removed units."""
+    wide = copy.deepcopy(small)
+    keep = [None, *units, None]  # None: every input or output
+    coefs, intercepts = [], []
+    for layer, (coef, b) in enumerate(zip(like.coefs_, like.intercepts_, strict=True)):
+        rows = np.arange(coef.shape[0]) if keep[layer] is None else keep[layer]
+        cols = np.arange(coef.shape[1]) if keep[layer + 1] is None else keep[layer + 1]
+        full = np.zeros_like(coef)
+        full[np.ix_(_index(rows), _index(cols))] = small.coefs_[layer]
+        bias = np.zeros_like(b)
+        bias[_index(cols)] = small.intercepts_[layer]
+        coefs.append(full)
+        intercepts.append(bias)
+    wide.coefs_, wide.intercepts_ = coefs, intercepts
+    wide.hidden_layer_sizes = like.hidden_layer_sizes
+    return wide
+
+
+def _index(selector):
+    selector = np.asarray(selector)
+    return np.flatnonzero(selector) if selector.dtype == bool else selector

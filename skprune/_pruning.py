@@ -8,7 +8,13 @@ criterion sees of it:
   (``PrunedLogisticRegression``, its path and CV estimator, and
   ``CoefficientPruner`` around a ``LogisticRegression`` whose objective it
   reproduces); second-order criteria and swaps are available;
-- :class:`ColumnRefit`: a clone of any linear model fit on the kept columns.
+- :class:`ColumnRefit`: a clone of any linear model fit on the kept columns;
+- :class:`skprune._mlp.MLPRefit`: a masked fine-tune of an ``MLPClassifier``
+  or ``MLPRegressor``, whose weights and masks are lists, one per layer.
+
+A refit object also owns the *layout* of what is pruned: the full mask, how
+many items are alive at a granularity, and how scores become an exact mask.
+The linear refit objects share :class:`MatrixRefit`'s (one 2-D ``coef``).
 
 A refit object returns :class:`Fit` values. The loop never touches an
 estimator; the estimator classes validate, pick a refit object, call
@@ -28,7 +34,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from ._criteria import CRITERIA, LOGISTIC_CRITERIA, score_coefficients
+from ._criteria import (
+    CRITERIA,
+    LOGISTIC_CRITERIA,
+    _LogisticStateLike,
+    score_coefficients,
+)
 from ._logistic_loss import (
     logistic_problem,
     minimize_logistic,
@@ -120,24 +131,20 @@ def prune(
     """
     rng = check_random_state(random_state)
     current = dense
-    mask = np.ones(dense.coef.shape, dtype=bool)
+    mask = refitter.full_mask(dense)
     history = [_history_entry(0, mask, current, refitter, verbose)]
     levels, total_iter, since_level = [], dense.n_iter, 0
     round_ = 0
     for n_keep in schedule:
-        if n_keep == count_alive(mask, granularity):
+        if n_keep == refitter.count_alive(mask, granularity):
             # nothing to remove: no round, the model stands as it is
             if n_keep in record:
                 levels.append((n_keep, current, since_level))
                 since_level = 0
             continue
         round_ += 1
-        model = refitter.criterion_model(current, n_keep, granularity)
-        scores = score_coefficients(
-            criterion, current.coef, X, y, model, rng, criteria=refitter.criteria
-        )
-        mask = select_mask(scores, n_keep, granularity, alive=mask)
-        del model
+        scores = refitter.scores(criterion, current, n_keep, granularity, X, y, rng)
+        mask = refitter.select(scores, n_keep, granularity, alive=mask)
         current = (
             refitter.refit(current, mask) if refit else refitter.zero(current, mask)
         )
@@ -167,8 +174,8 @@ def blas_threads(X, n_rows=1):
 def _history_entry(round_, mask, fit, refitter, verbose):
     entry = {
         "round": round_,
-        "n_nonzero": int(np.count_nonzero(mask)),
-        "n_features": int(np.count_nonzero(mask.any(axis=0))),
+        "n_nonzero": refitter.n_nonzero(mask),
+        "n_features": refitter.n_features(mask),
         "n_iter": int(fit.n_iter),
         "train_loss": None if fit.loss is None else float(fit.loss),
         "train_score": refitter.train_score(fit),
@@ -183,11 +190,45 @@ def _history_entry(round_, mask, fit, refitter, verbose):
     return entry
 
 
+class MatrixRefit:
+    """The layout shared by the linear refit objects: one 2-D ``coef`` of
+    shape ``(n_rows, n_features)``, a mask of that shape, single weights or
+    whole columns (``_selection``)."""
+
+    criteria = CRITERIA
+
+    def full_mask(self, fit):
+        return np.ones(fit.coef.shape, dtype=bool)
+
+    @staticmethod
+    def count_alive(mask, granularity):
+        return count_alive(mask, granularity)
+
+    @staticmethod
+    def select(scores, n_keep, granularity, alive):
+        return select_mask(scores, n_keep, granularity, alive=alive)
+
+    @staticmethod
+    def n_nonzero(mask):
+        return int(np.count_nonzero(mask))
+
+    @staticmethod
+    def n_features(mask):
+        return int(np.count_nonzero(np.asarray(mask).any(axis=0)))
+
+    def scores(self, criterion, fit, n_keep, granularity, X, y, rng):
+        """Scores of the shape of ``fit.coef`` (higher is kept)."""
+        model = self.criterion_model(fit, n_keep, granularity)
+        return score_coefficients(
+            criterion, fit.coef, X, y, model, rng, criteria=self.criteria
+        )
+
+
 # -- the exact masked logistic refit ------------------------------------------
 
 
 @dataclass
-class LogisticState:
+class LogisticState(_LogisticStateLike):
     """What a criterion sees of the logistic model being pruned.
 
     It duck-types a fitted ``LogisticRegression`` (``coef_``, ``intercept_``,
@@ -208,7 +249,7 @@ class LogisticState:
         return self.loss.pack(self.coef_, self.intercept_)
 
 
-class LogisticRefit:
+class LogisticRefit(MatrixRefit):
     """Exact refits of the L2 logistic objective under a mask.
 
     Each refit minimises scikit-learn's objective (same ``C``, sample and
@@ -353,7 +394,7 @@ class LogisticRefit:
 # -- any other linear model: refit a clone on the kept columns -----------------
 
 
-class ColumnRefit:
+class ColumnRefit(MatrixRefit):
     """Refits of any linear model: a clone of ``estimator`` fit on the kept
     columns, its coefficients scattered back to full width.
 
@@ -362,8 +403,6 @@ class ColumnRefit:
     in every row of the refit and its pruned weights are zeroed afterwards.
     ``Fit.model`` is the fitted estimator, with full-width ``coef_``.
     """
-
-    criteria = CRITERIA
 
     def __init__(self, estimator, X, y, fit_params):
         self.estimator = estimator

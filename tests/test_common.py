@@ -2,6 +2,7 @@
 
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -27,6 +28,27 @@ ESTIMATORS = [
     PrunedLogisticRegression(swap=True, granularity="feature", n_keep=2),
     CoefficientPruner(LogisticRegression(), criterion="obd"),
     CoefficientPruner(LogisticRegression(), n_keep=2),
+    CoefficientPruner(LogisticRegression(), criterion="gradient"),
+    CoefficientPruner(Ridge(), criterion="gradient", granularity="feature"),
+    # small networks, so that the checks' many fits stay quick
+    CoefficientPruner(MLPClassifier(hidden_layer_sizes=(8,), max_iter=60)),
+    CoefficientPruner(
+        MLPClassifier(hidden_layer_sizes=(8, 4), max_iter=60),
+        granularity="neuron",
+        criterion="gradient",
+    ),
+    CoefficientPruner(
+        MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50),
+        granularity="feature",
+        n_iter=2,
+        rewind=True,
+    ),
+    CoefficientPruner(MLPRegressor(hidden_layer_sizes=(8,), max_iter=60)),
+    CoefficientPruner(
+        MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50),
+        granularity="neuron",
+        scope="global",
+    ),
     PrunedLogisticRegressionCV(cv=2),
     PrunedLogisticRegressionCV(cv=2, granularity="feature", prune_ratios=[0.0, 0.5]),
     PrunedLogisticRegressionCV(cv=2, swap=True),
