@@ -49,6 +49,21 @@ def _random_state_copy(random_state):
     return copy
 
 
+def _check_prefit_network(network, X, y):
+    """A fitted network must match ``X``'s width and ``y``'s labels."""
+    n_inputs = network.coefs_[0].shape[0]
+    if n_inputs != X.shape[1]:
+        raise ValueError(
+            f"The prefit network has {n_inputs} inputs but X has {X.shape[1]} features."
+        )
+    classes = getattr(network, "classes_", None)
+    if classes is not None and np.ndim(y) == 1 and not np.isin(y, classes).all():
+        raise ValueError(
+            "y has labels the prefit network was not fitted on; its classes_ "
+            f"are {np.asarray(classes).tolist()}."
+        )
+
+
 def l2_logistic_C(estimator):
     """``C`` of a ``LogisticRegression`` whose objective skprune's masked solver
     reproduces exactly (L2 or no penalty, unpenalised intercept, multinomial or
@@ -238,8 +253,9 @@ default="magnitude"
         One entry per round, round 0 being the dense fit: ``round``,
         ``n_nonzero`` (kept coefficients), ``n_features`` (features with a kept
         coefficient), ``n_iter`` (solver iterations of the round's fit; epochs
-        for a network), ``train_loss`` (the training objective with the exact
-        logistic refit or a network, None otherwise) and ``train_score`` (the
+        for an ``sgd``/``adam`` network, L-BFGS iterations for ``lbfgs``),
+        ``train_loss`` (the training objective with the exact logistic refit
+        or a network, None otherwise) and ``train_score`` (the
         score on the training data, None when the estimator has no ``score``).
 
     coef_, intercept_, classes_
@@ -425,8 +441,19 @@ default="magnitude"
                 "on all the rows it is given. Set early_stopping=False (hold "
                 "out a validation set outside the pruner)."
             )
+        if self.rewind and not self.refit:
+            raise ValueError(
+                "rewind=True restarts the fine-tune from the initial weights; "
+                "it needs refit=True."
+            )
+        if fit_params.get("sample_weight") is not None:
+            fit_params = {
+                **fit_params,
+                "sample_weight": _check_sample_weight(fit_params["sample_weight"], X),
+            }
         if self.prefit:
             check_is_fitted(self.estimator)
+            _check_prefit_network(self.estimator, X, y)
             estimator = deepcopy(self.estimator)
             seed = self.estimator.random_state
             if self.rewind and not isinstance(seed, Integral):
@@ -459,10 +486,20 @@ default="magnitude"
             n_features=X.shape[1],
         )
         n_hidden_layers = len(estimator.coefs_) - 1
-        if granularity == "neuron" and n_final < n_hidden_layers:
+        if granularity == "neuron" and n_hidden_layers == 0:
             raise ValueError(
-                f"n_keep={n_final} hidden units cannot leave one in each of the "
-                f"network's {n_hidden_layers} hidden layers."
+                "granularity='neuron' removes hidden units; this network has "
+                "no hidden layer."
+            )
+        if granularity == "neuron" and n_final < n_hidden_layers:
+            asked = (
+                f"n_keep={self.n_keep}"
+                if self.n_keep is not None
+                else f"prune_ratio={self.prune_ratio} (keeping {n_final})"
+            )
+            raise ValueError(
+                f"{asked} cannot leave a hidden unit in each of the network's "
+                f"{n_hidden_layers} hidden layers."
             )
         refitter = MLPRefit(
             X,

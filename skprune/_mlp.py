@@ -17,6 +17,7 @@ import copy
 import inspect
 import itertools
 import warnings
+from numbers import Integral
 
 import numpy as np
 import scipy.optimize
@@ -133,13 +134,28 @@ def masked_fine_tune(estimator, X, y, masks, *, sample_weight=None, max_iter=Non
     estimator._no_improvement_count = 0
     estimator.t_ = 0
     fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-    n_epochs = 0
-    for _ in range(estimator.max_iter if max_iter is None else max_iter):
-        estimator.partial_fit(X, y, **fit_params)
-        n_epochs += 1
-        # partial_fit applied the optimizer's stopping rule to this epoch
-        if estimator._no_improvement_count > estimator.n_iter_no_change:
-            break
+    n_epochs, max_epochs = 0, estimator.max_iter if max_iter is None else max_iter
+    seed = estimator.random_state
+    if isinstance(seed, Integral):
+        # partial_fit recreates RandomState(seed) at every call, which would
+        # shuffle every epoch alike; fit draws one stream for all epochs
+        estimator.random_state = np.random.RandomState(seed)
+    try:
+        for _ in range(max_epochs):
+            estimator.partial_fit(X, y, **fit_params)
+            n_epochs += 1
+            # partial_fit applied the optimizer's stopping rule to this epoch
+            if estimator._no_improvement_count > estimator.n_iter_no_change:
+                break
+        else:
+            warnings.warn(
+                f"The masked fine-tune ran max_iter={max_epochs} epochs without "
+                "meeting the network's stopping rule; increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+    finally:
+        estimator.random_state = seed
     estimator.n_iter_ = n_epochs
     return estimator
 
@@ -236,8 +252,10 @@ def initial_weights(estimator, random_state):
     for coef in estimator.coefs_:
         fan_in, fan_out = coef.shape
         bound = np.sqrt(factor / (fan_in + fan_out))
-        coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
-        intercepts.append(random_state.uniform(-bound, bound, fan_out))
+        draws = random_state.uniform(-bound, bound, (fan_in, fan_out))
+        coefs.append(draws.astype(coef.dtype, copy=False))
+        draws = random_state.uniform(-bound, bound, fan_out)
+        intercepts.append(draws.astype(coef.dtype, copy=False))
     return coefs, intercepts
 
 
@@ -252,7 +270,6 @@ def masked_lbfgs(estimator, X, Y, masks, *, sample_weight=None):
     masks = [np.asarray(mask, dtype=bool) for mask in masks]
     for coef, mask in zip(estimator.coefs_, masks, strict=True):
         coef[~mask] = 0.0
-    n_layers = len(masks)
 
     def unpack(theta):
         start = 0
@@ -274,7 +291,7 @@ def masked_lbfgs(estimator, X, Y, masks, *, sample_weight=None):
 
     theta = np.concatenate(
         [c[m] for c, m in zip(estimator.coefs_, masks, strict=True)]
-        + [b.ravel() for b in estimator.intercepts_[:n_layers]]
+        + [b.ravel() for b in estimator.intercepts_]
     )
     result = scipy.optimize.minimize(
         loss_grad,
@@ -379,7 +396,6 @@ class MLPRefit:
 
     def dense(self, fitted):
         self.Y = encoded_target(fitted, self.y)
-        self.sizes = [c.shape for c in fitted.coefs_]
         return self._fit_of(fitted, int(fitted.n_iter_))
 
     # layout ------------------------------------------------------------------
@@ -411,14 +427,19 @@ class MLPRefit:
             alive_groups = [np.ravel(m) for m in alive]
             low = [0] * len(groups)
         elif granularity == "neuron":
-            # root mean square over the unit's weights, so that units of
-            # layers with different fan-in and fan-out compare
+            # root mean square over the unit's live weights, so that units
+            # of layers with different (or pruned) fan-in and fan-out compare
             groups = [
                 np.sqrt(
-                    (np.sum(s_in**2, axis=0) + np.sum(s_out**2, axis=1))
-                    / (s_in.shape[0] + s_out.shape[1])
+                    (
+                        np.sum(np.where(a_in, s_in, 0.0) ** 2, axis=0)
+                        + np.sum(np.where(a_out, s_out, 0.0) ** 2, axis=1)
+                    )
+                    / np.maximum(a_in.sum(axis=0) + a_out.sum(axis=1), 1)
                 )
-                for s_in, s_out in itertools.pairwise(scores)
+                for (s_in, s_out), (a_in, a_out) in zip(
+                    itertools.pairwise(scores), itertools.pairwise(alive), strict=True
+                )
             ]
             alive_groups = hidden_units_alive(alive)
             low = [1] * len(groups)  # a layer with no unit cuts the network
@@ -488,9 +509,9 @@ class MLPRefit:
                     "criterion='gradient_misclassified' needs a classifier; use "
                     "'gradient' for a regressor."
                 )
-            wrong = np.asarray(model.predict(X) != y)
-            if wrong.ndim > 1:
-                wrong = wrong.any(axis=1)
+            n = X.shape[0]
+            predicted = np.asarray(model.predict(X)).reshape(n, -1)
+            wrong = (predicted != np.asarray(y).reshape(n, -1)).any(axis=1)
             if wrong.any():
                 rows = np.flatnonzero(wrong)
                 X_rows, Y_rows = X[rows], self.Y[rows]
@@ -523,10 +544,6 @@ class MLPRefit:
         model = copy.deepcopy(previous.model)
         self._apply(model, mask)
         return self._fit_of(model, 0)
-
-    @staticmethod
-    def criterion_model(fit, n_keep, granularity):
-        return fit.model
 
     def train_score(self, fit):
         return float(fit.model.score(self.X, self.y))

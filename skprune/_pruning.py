@@ -70,9 +70,10 @@ KEEP_SQUARED_BELOW = 2**24
 
 @dataclass
 class Fit:
-    """A model at one mask: full-width 2-D ``coef``, ``intercept``, the
-    solver iterations spent reaching it, the training objective (None when
-    the refit object has none) and whatever criteria receive as the model."""
+    """A model at one mask: full-width ``coef`` (2-D for a linear model, a
+    list of weight matrices for a network), ``intercept``, the solver
+    iterations spent reaching it, the training objective (None when the
+    refit object has none) and whatever criteria receive as the model."""
 
     coef: np.ndarray
     intercept: np.ndarray
@@ -119,7 +120,8 @@ def prune(
     """Score -> mask -> refit once per count in ``schedule``, from ``dense``.
 
     Pure function of its arrays and the refit object. Masks nest round to
-    round; every refit is warm-started from the previous round's model. The
+    round; every refit is warm-started from the previous round's model
+    (unless the refit object rewinds, as ``MLPRefit`` can). The
     models after the rounds whose count is in ``record`` are kept in
     ``levels``. A count that removes nothing costs no round (and no refit).
     With ``swap``, each recorded level and the final one are refined by

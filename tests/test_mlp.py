@@ -42,9 +42,11 @@ def test_all_true_masks_step_exactly_as_sklearn(digits, solver):
     masks = [np.ones(c.shape, dtype=bool) for c in base.coefs_]
     masked_fine_tune(ours, X, y, masks, max_iter=3)
     # scikit-learn alone: the same fresh optimizer, three partial_fit epochs
+    # drawing their shuffles from one stream of the seed, as fit does
     theirs._optimizer = fresh_optimizer(theirs)
     theirs.loss_curve_, theirs.best_loss_ = [], np.inf
     theirs._no_improvement_count, theirs.t_ = 0, 0
+    theirs.random_state = np.random.RandomState(0)
     for _ in range(3):
         theirs.partial_fit(X, y)
     for a, b in zip(

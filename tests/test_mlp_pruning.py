@@ -1,6 +1,7 @@
 """CoefficientPruner around MLPClassifier / MLPRegressor."""
 
 import copy
+import itertools
 import pickle
 
 import numpy as np
@@ -18,12 +19,16 @@ from skprune import CoefficientPruner, PrunedLogisticRegression
 from skprune._criteria import taylor_scores
 from skprune._mlp import (
     MLPRefit,
+    allocate,
     backprop,
     encoded_target,
+    hidden_units_alive,
     initial_weights,
     masked_lbfgs,
+    remove_hidden_units,
     widen,
 )
+from skprune._pruning import prune
 from skprune._selection import geometric_schedule
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -95,6 +100,10 @@ def test_pruned_weights_are_zero_after_every_round(digits):
     # the models rounds 2 and 3 score are the fine-tuned models of rounds 1, 2
     counts = [total(c) for c in seen]
     assert counts[1:] == [h["n_nonzero"] for h in pruner.history_[1:-1]]
+    # the live weights of each round are among those of the round before
+    for before, after in itertools.pairwise([*seen, pruner.estimator_.coefs_]):
+        for b, a in zip(before, after, strict=True):
+            assert not np.any((a != 0) & (b == 0))
     assert total(pruner.estimator_.coefs_) == 200
 
 
@@ -350,14 +359,26 @@ def test_pickling_round_trip(digits):
         assert not hasattr(loaded.estimator_, "_optimizer")
 
 
-def test_sample_weight_is_honoured(digits):
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_sample_weight_is_honoured(digits, solver):
     X, y = digits
-    weights = np.where(y == 3, 5.0, 1.0)
-    plain = CoefficientPruner(network(solver="lbfgs"), n_keep=300).fit(X, y)
-    weighted = CoefficientPruner(network(solver="lbfgs"), n_keep=300).fit(
-        X, y, sample_weight=weights
-    )
-    assert not np.allclose(plain.estimator_.coefs_[0], weighted.estimator_.coefs_[0])
+    dense = network(solver=solver, max_iter=20).fit(X, y)
+    weights = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+
+    def pruned(X, y, **fit_params):
+        pruner = CoefficientPruner(dense, prefit=True, n_keep=300)
+        return pruner.fit(X, y, **fit_params).estimator_
+
+    weighted = pruned(X, y, sample_weight=weights)
+    plain = pruned(X, y)
+    assert not np.allclose(weighted.coefs_[0], plain.coefs_[0])
+    if solver == "lbfgs":
+        # a weight of 2 is the row twice: the same objective, the same refit
+        twice = np.flatnonzero(weights == 2.0)
+        rows = np.concatenate([np.arange(len(y)), twice])
+        duplicated = pruned(X[rows], y[rows])
+        for a, b in zip(weighted.coefs_, duplicated.coefs_, strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-6)
 
 
 def test_clear_errors(digits):
@@ -368,7 +389,7 @@ def test_clear_errors(digits):
         (CoefficientPruner(network(), criterion="scaled_magnitude"), "linear models"),
         (CoefficientPruner(LogisticRegression(), granularity="neuron"), "applies to"),
         (CoefficientPruner(LogisticRegression(), rewind=True), "applies to"),
-        (CoefficientPruner(network(), granularity="neuron", n_keep=1), "one in each"),
+        (CoefficientPruner(network(), granularity="neuron", n_keep=1), "a hidden unit"),
         (CoefficientPruner(network(), granularity="neuron", n_keep=99), "hidden units"),
         (
             CoefficientPruner(network(), criterion=lambda m, X, y: [1.0]),
@@ -394,11 +415,71 @@ def test_clear_errors(digits):
 def test_input_is_not_modified(digits):
     X, y = digits
     model = network()
-    X_copy, y_copy = X.copy(), y.copy()
+    X_sparse = sparse.csr_matrix(X)
+    weights = np.ones(len(y))
+    copies = X.copy(), y.copy(), X_sparse.copy(), weights.copy()
     CoefficientPruner(model, prune_ratio=0.5, rewind=True).fit(X, y)
-    np.testing.assert_array_equal(X, X_copy)
-    np.testing.assert_array_equal(y, y_copy)
     assert not hasattr(model, "coefs_")
+    dense = network().fit(X, y)
+    before = [c.copy() for c in dense.coefs_ + dense.intercepts_]
+    for granularity in ("weight", "neuron"):
+        CoefficientPruner(dense, prefit=True, granularity=granularity).fit(
+            X_sparse, y, sample_weight=weights
+        )
+    for a, b in zip(before, dense.coefs_ + dense.intercepts_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert dense.hidden_layer_sizes == (24, 12)
+    np.testing.assert_array_equal(X, copies[0])
+    np.testing.assert_array_equal(y, copies[1])
+    assert (X_sparse != copies[2]).nnz == 0
+    np.testing.assert_array_equal(weights, copies[3])
+
+
+def test_neuron_pruned_network_equals_the_masked_full_width_one(digits):
+    X, y = digits
+    dense = network().fit(X, y)
+    refitter = MLPRefit(X, y, sample_weight=None, granularity="neuron", scope="layer")
+    result = prune(
+        refitter,
+        refitter.dense(dense),
+        X,
+        y,
+        schedule=[30, 12],
+        criterion="magnitude",
+        granularity="neuron",
+    )
+    wide = result.final.model
+    assert wide.hidden_layer_sizes == (24, 12)
+    units = hidden_units_alive(result.mask)
+    small = remove_hidden_units(wide, units)
+    assert small.hidden_layer_sizes == (8, 4)
+    np.testing.assert_allclose(
+        small.predict_proba(X), wide.predict_proba(X), rtol=0, atol=1e-10
+    )
+    for b, keep in zip(wide.intercepts_, units, strict=False):
+        assert np.all(b[~keep] == 0.0)
+
+
+def test_allocate_respects_bounds_and_total():
+    counts = allocate(10, [100, 4], low=[1, 1], high=[100, 4])
+    assert counts.tolist() == [9, 1]  # 9.6 / 0.4, the small layer keeps one
+    # a layer with few live units left: the rest goes to the other layer
+    assert allocate(38, [40, 10], low=[1, 1], high=[35, 6]).tolist() == [32, 6]
+    assert allocate(7, [3, 3, 3], low=[0, 0, 0], high=[3, 3, 3]).tolist() == [3, 2, 2]
+
+
+@pytest.mark.parametrize("granularity", ["weight", "neuron"])
+def test_rewind_with_adam_and_rounds(digits, granularity):
+    X, y = digits
+    params = dict(granularity=granularity, prune_ratio=0.75, n_iter=2)
+    model = network(learning_rate_init=0.01)
+    rewound = CoefficientPruner(model, rewind=True, **params).fit(X, y)
+    tuned = CoefficientPruner(model, **params).fit(X, y)
+    assert rewound.n_nonzero_ == tuned.n_nonzero_
+    assert len(rewound.history_) == 3
+    assert not np.allclose(rewound.estimator_.coefs_[0], tuned.estimator_.coefs_[0])
+    # trained from the initial weights: below the chance-level log loss
+    assert rewound.history_[-1]["train_loss"] < 0.7 * np.log(10)
 
 
 def test_warns_when_lbfgs_stops_early(digits):
