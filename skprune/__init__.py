@@ -12,12 +12,14 @@ from ._logistic import (
     logistic_pruning_path,
 )
 from ._plot import PruningCurveDisplay
+from ._quantizer import CoefficientQuantizer
 from ._sample_subsetter import SampleSubsetter
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CoefficientPruner",
+    "CoefficientQuantizer",
     "PrunedLogisticRegression",
     "PrunedLogisticRegressionCV",
     "PruningCurveDisplay",

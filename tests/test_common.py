@@ -8,6 +8,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skprune import (
     CoefficientPruner,
+    CoefficientQuantizer,
     PrunedLogisticRegression,
     PrunedLogisticRegressionCV,
     SampleSubsetter,
@@ -20,6 +21,15 @@ ESTIMATORS = [
     CoefficientPruner(LinearSVC()),
     CoefficientPruner(Ridge()),
     CoefficientPruner(LinearRegression(), granularity="feature", n_iter=2),
+    CoefficientQuantizer(LogisticRegression()),
+    CoefficientQuantizer(Ridge(), method="kmeans", n_bits=4, share="layer"),
+    CoefficientQuantizer(CoefficientPruner(LogisticRegression()), n_bits=4),
+    CoefficientQuantizer(
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=60), method="kmeans"
+    ),
+    CoefficientQuantizer(
+        MLPRegressor(hidden_layer_sizes=(8,), max_iter=60), n_bits=4, refit=True
+    ),
     PrunedLogisticRegression(),
     PrunedLogisticRegression(granularity="feature", criterion="obs", n_iter=2),
     PrunedLogisticRegression(criterion="magnitude", refit=False),
