@@ -24,8 +24,11 @@ ESTIMATORS = [
     CoefficientQuantizer(LogisticRegression()),
     CoefficientQuantizer(Ridge(), method="kmeans", n_bits=4, share="layer"),
     CoefficientQuantizer(CoefficientPruner(LogisticRegression()), n_bits=4),
+    # trained to clear margins, so that a few bits cannot flip a check's
+    # predictions by chance
     CoefficientQuantizer(
-        MLPClassifier(hidden_layer_sizes=(8,), max_iter=60), method="kmeans"
+        MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01),
+        method="kmeans",
     ),
     CoefficientQuantizer(
         MLPRegressor(hidden_layer_sizes=(8,), max_iter=60), n_bits=4, refit=True
