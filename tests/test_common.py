@@ -44,9 +44,11 @@ ESTIMATORS = [
     CoefficientPruner(LogisticRegression(), criterion="gradient"),
     CoefficientPruner(Ridge(), criterion="gradient", granularity="feature"),
     # small networks, so that the checks' many fits stay quick
-    CoefficientPruner(MLPClassifier(hidden_layer_sizes=(8,), max_iter=60)),
     CoefficientPruner(
-        MLPClassifier(hidden_layer_sizes=(8, 4), max_iter=60),
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=60, learning_rate_init=0.01)
+    ),
+    CoefficientPruner(
+        MLPClassifier(hidden_layer_sizes=(8, 4), max_iter=60, learning_rate_init=0.01),
         granularity="neuron",
         criterion="gradient",
     ),
