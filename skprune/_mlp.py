@@ -259,6 +259,50 @@ def initial_weights(estimator, random_state):
     return coefs, intercepts
 
 
+def minimize_network(
+    estimator, X, Y, masks, designs, theta, options, *, sample_weight=None
+):
+    """scikit-learn's objective of ``estimator`` minimised with scipy's
+    L-BFGS-B over ``theta``: the kept weights of layer ``i`` are
+    ``designs[i] @ theta_i`` (the kept weights themselves when
+    ``designs[i]`` is None), followed by all biases. Pruned weights are not
+    variables. The estimator is left at the optimum; returns scipy's result.
+    """
+    sizes = [
+        int(np.count_nonzero(mask)) if design is None else design.shape[1]
+        for mask, design in zip(masks, designs, strict=True)
+    ]
+
+    def unpack(theta):
+        start = 0
+        for coef, mask, design, size in zip(
+            estimator.coefs_, masks, designs, sizes, strict=True
+        ):
+            part = theta[start : start + size]
+            coef[mask] = part if design is None else design @ part
+            start += size
+        for b in estimator.intercepts_:
+            b[:] = theta[start : start + b.size]
+            start += b.size
+
+    def loss_grad(theta):
+        unpack(theta)
+        loss, coef_grads, intercept_grads, _, _ = backprop(
+            estimator, X, Y, sample_weight
+        )
+        grads = [
+            g[mask] if design is None else design.T @ g[mask]
+            for g, mask, design in zip(coef_grads, masks, designs, strict=True)
+        ]
+        return loss, np.concatenate(grads + [g.ravel() for g in intercept_grads])
+
+    result = scipy.optimize.minimize(
+        loss_grad, theta, method="L-BFGS-B", jac=True, options=options
+    )
+    unpack(result.x)
+    return result
+
+
 def masked_lbfgs(estimator, X, Y, masks, *, sample_weight=None):
     """Train a fitted L-BFGS network further, in place, under ``masks``.
 
@@ -270,41 +314,25 @@ def masked_lbfgs(estimator, X, Y, masks, *, sample_weight=None):
     masks = [np.asarray(mask, dtype=bool) for mask in masks]
     for coef, mask in zip(estimator.coefs_, masks, strict=True):
         coef[~mask] = 0.0
-
-    def unpack(theta):
-        start = 0
-        for coef, mask in zip(estimator.coefs_, masks, strict=True):
-            n = int(np.count_nonzero(mask))
-            coef[mask] = theta[start : start + n]
-            start += n
-        for b in estimator.intercepts_:
-            b[:] = theta[start : start + b.size]
-            start += b.size
-
-    def loss_grad(theta):
-        unpack(theta)
-        loss, coef_grads, intercept_grads, _, _ = backprop(
-            estimator, X, Y, sample_weight
-        )
-        grads = [g[m] for g, m in zip(coef_grads, masks, strict=True)]
-        return loss, np.concatenate(grads + [g.ravel() for g in intercept_grads])
-
     theta = np.concatenate(
         [c[m] for c, m in zip(estimator.coefs_, masks, strict=True)]
         + [b.ravel() for b in estimator.intercepts_]
     )
-    result = scipy.optimize.minimize(
-        loss_grad,
+    options = {
+        "maxfun": estimator.max_fun,
+        "maxiter": estimator.max_iter,
+        "gtol": estimator.tol,
+    }
+    result = minimize_network(
+        estimator,
+        X,
+        Y,
+        masks,
+        [None] * len(masks),
         theta,
-        method="L-BFGS-B",
-        jac=True,
-        options={
-            "maxfun": estimator.max_fun,
-            "maxiter": estimator.max_iter,
-            "gtol": estimator.tol,
-        },
+        options,
+        sample_weight=sample_weight,
     )
-    unpack(result.x)
     estimator.n_iter_ = int(result.nit)
     estimator.loss_ = float(result.fun)
     if result.status == 1:

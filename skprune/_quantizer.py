@@ -14,7 +14,6 @@ from copy import deepcopy
 from numbers import Integral
 
 import numpy as np
-import scipy.optimize
 from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.linear_model import LogisticRegression
@@ -25,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._coefficient_pruner import CoefficientPruner
 from ._logistic import PrunedLogisticRegression
-from ._mlp import backprop, encoded_target, is_mlp
+from ._mlp import encoded_target, is_mlp, minimize_network
 from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._validation import coef_as_2d
 
@@ -498,49 +497,25 @@ def aggregate_features(X, quantized):
 def _refit_network(estimator, quantized, X, y, fit_params):
     """L-BFGS on the network's training objective over every layer's stored
     parameters and the biases, codes fixed (``w = design @ params``)."""
-    Y = encoded_target(estimator, y)
-    sample_weight = fit_params.get("sample_weight")
-    designs = [q.design() for q in quantized]
-    sizes = [q.n_params for q in quantized]
-
-    def unpack(theta):
-        start = 0
-        for q, design, size, W in zip(
-            quantized, designs, sizes, estimator.coefs_, strict=True
-        ):
-            W[q.mask] = design @ theta[start : start + size]
-            start += size
-        for b in estimator.intercepts_:
-            b[:] = theta[start : start + b.size]
-            start += b.size
-
-    def loss_grad(theta):
-        unpack(theta)
-        loss, coef_grads, intercept_grads, _, _ = backprop(
-            estimator, X, Y, sample_weight
-        )
-        grads = [
-            design.T @ g[q.mask]
-            for q, design, g in zip(quantized, designs, coef_grads, strict=True)
-        ]
-        return loss, np.concatenate(grads + [g.ravel() for g in intercept_grads])
-
     estimator.coefs_ = [np.zeros(q.shape) for q in quantized]
     theta = np.concatenate(
         [q.flat_params() for q in quantized]
         + [b.ravel() for b in estimator.intercepts_]
     )
-    result = scipy.optimize.minimize(
-        loss_grad,
+    result = minimize_network(
+        estimator,
+        X,
+        encoded_target(estimator, y),
+        [q.mask for q in quantized],
+        [q.design() for q in quantized],
         theta,
-        method="L-BFGS-B",
-        jac=True,
-        options={"maxiter": estimator.max_iter, "gtol": estimator.tol},
+        {"maxiter": estimator.max_iter, "gtol": estimator.tol},
+        sample_weight=fit_params.get("sample_weight"),
     )
     start = 0
-    for q, size in zip(quantized, sizes, strict=True):
-        q.set_params(result.x[start : start + size])
-        start += size
+    for q in quantized:
+        q.set_params(result.x[start : start + q.n_params])
+        start += q.n_params
     for b in estimator.intercepts_:
         b[:] = as_stored(result.x[start : start + b.size])
         start += b.size
