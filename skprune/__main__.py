@@ -3,15 +3,21 @@
 Runs, on a bundled data set or a CSV file, a score-vs-kept-fraction experiment
 (cross-validated) for
 
-- coefficient pruning: skprune's pruned logistic regression (default
-  schedule, and one-shot without refit) against ``RFE`` and an L1 path (the
-  first model along the path with at least ``k`` features, its ``k`` largest
-  kept and refit), at equal feature counts;
-- sample pruning: ``SampleSubsetter`` strategies against random rows, at
-  equal row counts;
+- coefficient pruning (``--kind coef``): with ``--model logistic`` (default)
+  skprune's pruned logistic regression (default schedule, and one-shot
+  without refit) against ``RFE`` and an L1 path (the first model along the
+  path with at least ``k`` features, its ``k`` largest kept and refit), at
+  equal feature counts; with ``--model mlp`` an ``MLPClassifier``'s weights
+  pruned by magnitude, with and without fine-tuning the survivors, at equal
+  weight counts;
+- sample pruning (``--kind samples``): ``SampleSubsetter`` strategies against
+  random rows, at equal row counts, the model fit on the kept rows;
+- compression (``--kind compress``): bytes against score for the dense
+  model, the model quantized to 8 bits (uniform) and 4 bits (k-means), and
+  pruned to each fraction of its weights, unquantized and quantized;
 
-each against two references: the majority class and a logistic regression on
-all features (all rows). Every model is scored with each ``--scoring`` name
+each against two references: the majority class and the model on all
+features (all rows). Every model is scored with each ``--scoring`` name
 (scikit-learn scorers, accuracy by default) on the test folds; the labels are
 encoded ``0..K-1``, and for a binary target the positive class (1) is the
 rarer one. It prints a table per kind and scorer, and with ``--out`` (default
@@ -42,9 +48,17 @@ from sklearn.feature_selection import RFE
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import StratifiedKFold
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from . import PrunedLogisticRegression, SampleSubsetter, __version__
+from . import (
+    CoefficientPruner,
+    CoefficientQuantizer,
+    PrunedLogisticRegression,
+    SampleSubsetter,
+    __version__,
+)
+from ._quantizer import float_bytes, model_weights
 
 BUILTIN = {
     "iris": datasets.load_iris,
@@ -59,13 +73,28 @@ DEFAULT_SCORING = ("accuracy",)
 SAMPLE_STRATEGIES = ("grand", "loss", "margin", "herding")
 L1_METHOD = "L1 path (select k, refit)"
 MAJORITY = "majority class"
-# the reference fit on everything, per kind
-FULL = {"coef": "all features", "samples": "all rows"}
+# the reference fit on everything, per kind and model
+FULL = {
+    ("coef", "logistic"): "all features",
+    ("coef", "mlp"): "all weights",
+    ("samples", "logistic"): "all rows",
+    ("samples", "mlp"): "all rows",
+}
 REFERENCES = (MAJORITY, *FULL.values())
 LEVEL_NAMES = {
     "coef": "fraction of features kept",
+    "coef-mlp": "fraction of weights kept",
     "samples": "fraction of training rows kept",
+    "compress": "bytes (log scale)",
 }
+MODEL_NAMES = {"logistic": "logistic regression", "mlp": "MLPClassifier (64,)"}
+# compression: the quantizations of the dense and of the pruned models
+QUANTIZATIONS = {
+    "8-bit uniform": {"n_bits": 8, "method": "uniform"},
+    "4-bit k-means": {"n_bits": 4, "method": "kmeans"},
+}
+DENSE = "dense float64"
+PRUNED = "pruned (float64, sparse)"
 SUFFIXES = (".csv", ".tsv", ".txt")
 # a numeric target with more distinct values than this looks continuous
 MAX_NUMERIC_CLASSES = 20
@@ -390,20 +419,29 @@ def _scores(model, X, y, scoring, method):
     return out
 
 
-def _references(X, y, X_test, y_test, scoring, full):
-    """``{name: scores}`` of the majority class and a logistic regression."""
-    return {
-        MAJORITY: _scores(
-            DummyClassifier(strategy="most_frequent").fit(X, y),
-            X_test,
-            y_test,
-            scoring,
-            MAJORITY,
-        ),
-        full: _scores(
-            LogisticRegression(max_iter=1000).fit(X, y), X_test, y_test, scoring, full
-        ),
-    }
+def make_model(model, seed):
+    """A fresh estimator for ``--model``: a logistic regression, or a
+    one-hidden-layer network (64 units, adam, 300 epochs, seeded)."""
+    if model == "mlp":
+        return MLPClassifier(hidden_layer_sizes=(64,), max_iter=300, random_state=seed)
+    return LogisticRegression(max_iter=1000)
+
+
+class References:
+    """The two references' mean scores over the folds: the majority class
+    and the full model (all features, weights or rows)."""
+
+    def __init__(self, full, scoring, cv):
+        self.full, self.scoring, self.cv = full, scoring, cv
+        self.scores = dict.fromkeys((MAJORITY, full), 0.0)
+
+    def add(self, X, y, X_test, y_test, model):
+        """Score a fold: the majority class fit on ``(X, y)`` and ``model``,
+        already fit on them."""
+        majority = DummyClassifier(strategy="most_frequent").fit(X, y)
+        for name, fitted in ((MAJORITY, majority), (self.full, model)):
+            values = _scores(fitted, X_test, y_test, self.scoring, name)
+            self.scores[name] = self.scores[name] + values / self.cv
 
 
 def _l1_penalty(estimator=LogisticRegression):
@@ -471,12 +509,14 @@ def _rows(kind, scores, fractions, kept, scoring, references, full_kept):
 
 
 def coefficient_experiment(
-    X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING
+    X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING, model="logistic"
 ):
     """Rows ``{kind, method, fraction, kept, <scorer>...}``: mean CV scores,
-    then the references (``fraction`` None for the majority class, 1 for all
-    features)."""
+    then the references (``fraction`` None for the majority class, 1 for the
+    full model)."""
     scoring = list(scoring)
+    if model == "mlp":
+        return _mlp_coefficient_experiment(X, y, fractions, cv, seed, progress, scoring)
     n_features = X.shape[1]
     counts = [max(1, round(f * n_features)) for f in fractions]
     methods = {
@@ -492,38 +532,74 @@ def coefficient_experiment(
     }
     shape = (len(counts), len(scoring))
     scores = {name: np.zeros(shape) for name in [*methods, L1_METHOD]}
-    references = dict.fromkeys((MAJORITY, FULL["coef"]), 0.0)
+    references = References(FULL["coef", "logistic"], scoring, cv)
     total, done = cv * (len(methods) * len(counts) + 2), 0
     for X_tr, y_tr, X_te, y_te in _folds(X, y, cv, seed):
         for name, make in methods.items():
             for i, k in enumerate(counts):
-                model = make(k).fit(X_tr, y_tr)
-                scores[name][i] += _scores(model, X_te, y_te, scoring, name) / cv
+                fitted = make(k).fit(X_tr, y_tr)
+                scores[name][i] += _scores(fitted, X_te, y_te, scoring, name) / cv
                 done += 1
                 progress.step(done, total, f"{name}, {k} features")
         for i, cols in enumerate(_l1_selections(X_tr, y_tr, counts, seed)):
-            model = LogisticRegression(max_iter=1000).fit(X_tr[:, cols], y_tr)
+            fitted = LogisticRegression(max_iter=1000).fit(X_tr[:, cols], y_tr)
             scores[L1_METHOD][i] += (
-                _scores(model, X_te[:, cols], y_te, scoring, L1_METHOD) / cv
+                _scores(fitted, X_te[:, cols], y_te, scoring, L1_METHOD) / cv
             )
         done += 1
         progress.step(done, total, "L1 path")
-        fold = _references(X_tr, y_tr, X_te, y_te, scoring, FULL["coef"])
-        for name, values in fold.items():
-            references[name] = references[name] + values / cv
+        references.add(
+            X_tr, y_tr, X_te, y_te, make_model("logistic", seed).fit(X_tr, y_tr)
+        )
         done += 1
         progress.step(done, total, "references")
-    return _rows("coef", scores, fractions, counts, scoring, references, n_features)
+    return _rows(
+        "coef", scores, fractions, counts, scoring, references.scores, n_features
+    )
 
 
-def sample_experiment(X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING):
+def _mlp_coefficient_experiment(X, y, fractions, cv, seed, progress, scoring):
+    """The network's weights pruned by magnitude (globally across its two
+    layers) to each fraction, fine-tuned under the mask with the network's
+    own solver or only zeroed; one dense network per fold, pruned by both."""
+    methods = {"magnitude, fine-tuned": True, "magnitude, no fine-tune": False}
+    shape = (len(fractions), len(scoring))
+    scores = {name: np.zeros(shape) for name in methods}
+    references = References(FULL["coef", "mlp"], scoring, cv)
+    counts, n_weights = [], 0
+    total, done = cv * (len(methods) * len(fractions) + 1), 0
+    for X_tr, y_tr, X_te, y_te in _folds(X, y, cv, seed):
+        dense = make_model("mlp", seed).fit(X_tr, y_tr)
+        n_weights = sum(W.size for W in dense.coefs_)
+        counts = [max(1, round(f * n_weights)) for f in fractions]
+        references.add(X_tr, y_tr, X_te, y_te, dense)
+        done += 1
+        progress.step(done, total, "dense network, references")
+        for name, refit in methods.items():
+            for i, k in enumerate(counts):
+                pruned = CoefficientPruner(
+                    dense, n_keep=k, refit=refit, prefit=True, random_state=seed
+                ).fit(X_tr, y_tr)
+                scores[name][i] += _scores(pruned, X_te, y_te, scoring, name) / cv
+                done += 1
+                progress.step(done, total, f"{name}, {k} weights")
+    return _rows(
+        "coef", scores, fractions, counts, scoring, references.scores, n_weights
+    )
+
+
+def sample_experiment(
+    X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING, model="logistic"
+):
     """Rows ``{kind, method, fraction, kept, <scorer>...}``: mean CV scores of
-    a logistic regression fit on the kept training rows, then the references
-    (``fraction`` None for the majority class, 1 for all rows)."""
+    the model (``--model``) fit on the kept training rows, then the
+    references (``fraction`` None for the majority class, 1 for all rows).
+    The rows are scored with a logistic regression (a cheap proxy when the
+    model is a network)."""
     scoring = list(scoring)
     names = ["random", *SAMPLE_STRATEGIES]
     scores = {name: np.zeros((len(fractions), len(scoring))) for name in names}
-    references = dict.fromkeys((MAJORITY, FULL["samples"]), 0.0)
+    references = References(FULL["samples", model], scoring, cv)
     kept = [0] * len(fractions)
     n_train = 0
     total, done = cv * (len(names) * len(fractions) + 1), 0
@@ -537,25 +613,113 @@ def sample_experiment(X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORI
                 kept[i] = n_keep
                 repeats = 3 if name == "random" else 1
                 for r in range(repeats):
-                    model = SampleSubsetter(
-                        LogisticRegression(max_iter=1000),
+                    fitted = SampleSubsetter(
+                        make_model(model, seed),
                         n_keep=n_keep,
                         strategy=name,
                         keep="auto",
                         cv=inner_cv,
+                        scoring_estimator=LogisticRegression(max_iter=1000),
                         random_state=seed + r,
                     ).fit(X_tr, y_tr)
-                    scores[name][i] += _scores(model, X_te, y_te, scoring, name) / (
+                    scores[name][i] += _scores(fitted, X_te, y_te, scoring, name) / (
                         cv * repeats
                     )
                 done += 1
                 progress.step(done, total, f"{name}, {f:.0%} of rows")
-        fold = _references(X_tr, y_tr, X_te, y_te, scoring, FULL["samples"])
-        for name, values in fold.items():
-            references[name] = references[name] + values / cv
+        references.add(X_tr, y_tr, X_te, y_te, make_model(model, seed).fit(X_tr, y_tr))
         done += 1
         progress.step(done, total, "references")
-    return _rows("samples", scores, fractions, kept, scoring, references, n_train)
+    return _rows(
+        "samples", scores, fractions, kept, scoring, references.scores, n_train
+    )
+
+
+def _prune_for_compression(model, dense, k, X, y, seed):
+    """The dense model pruned to ``k`` weights and refit: skprune's pruned
+    logistic regression (default schedule), or the network fine-tuned."""
+    if model == "mlp":
+        return CoefficientPruner(dense, n_keep=k, prefit=True, random_state=seed).fit(
+            X, y
+        )
+    return PrunedLogisticRegression(n_keep=k, max_iter=1000).fit(X, y)
+
+
+def compress_experiment(
+    X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING, model="logistic"
+):
+    """Rows ``{kind, method, fraction, kept, bytes, ratio, <scorer>...}``:
+    the dense model, it quantized, it pruned to each fraction of its weights,
+    and the pruned models quantized, with their mean stored bytes (see
+    :class:`~skprune.CoefficientQuantizer`; unquantized weights as float64,
+    zeros stored sparsely) and ``ratio`` (dense bytes / bytes); then the
+    majority class."""
+    scoring = list(scoring)
+    fractions = [f for f in fractions if f < 1]
+    names = [DENSE, *QUANTIZATIONS, PRUNED, *(f"pruned + {q}" for q in QUANTIZATIONS)]
+    table = {}  # (method, fraction) -> [kept, bytes, scores], summed over folds
+    majority = References(DENSE, scoring, cv)
+    per_fold = 1 + len(QUANTIZATIONS) * (1 + len(fractions))
+    total, done = cv * (per_fold + len(fractions)), 0
+
+    def add(name, fraction, fitted, X_te, y_te, kept, n_bytes):
+        entry = table.setdefault((name, fraction), [0, 0.0, 0.0])
+        entry[0] = kept
+        entry[1] += n_bytes / cv
+        entry[2] = entry[2] + _scores(fitted, X_te, y_te, scoring, name) / cv
+
+    for X_tr, y_tr, X_te, y_te in _folds(X, y, cv, seed):
+        dense = make_model(model, seed).fit(X_tr, y_tr)
+        n_weights = sum(W.size for W in model_weights(dense)[1])
+        majority.add(X_tr, y_tr, X_te, y_te, dense)
+        models = [(DENSE, "", 1.0, dense)]
+        add(DENSE, 1.0, dense, X_te, y_te, n_weights, float_bytes(dense))
+        for f in fractions:
+            k = max(1, round(f * n_weights))
+            pruned = _prune_for_compression(model, dense, k, X_tr, y_tr, seed)
+            add(PRUNED, f, pruned, X_te, y_te, k, float_bytes(pruned))
+            models.append((PRUNED, "pruned + ", f, pruned))
+            done += 1
+            progress.step(done, total, f"pruned to {k} weights")
+        for _, prefix, f, fitted in models:
+            for name, params in QUANTIZATIONS.items():
+                quantizer = CoefficientQuantizer(
+                    fitted, prefit=True, random_state=seed, **params
+                ).fit(X_tr, y_tr)
+                kept = table[(PRUNED if prefix else DENSE, f)][0]
+                add(prefix + name, f, quantizer, X_te, y_te, kept, quantizer.n_bytes_)
+                done += 1
+                progress.step(done, total, f"{prefix}{name}")
+        done += 1
+    dense_bytes = table[(DENSE, 1.0)][1]
+    rows = []
+    for name in names:
+        for (method, f), (kept, n_bytes, values) in table.items():
+            if method == name:
+                rows.append(
+                    {
+                        "kind": "compress",
+                        "method": method,
+                        "fraction": f,
+                        "kept": int(kept),
+                        "bytes": round(n_bytes),
+                        "ratio": dense_bytes / n_bytes,
+                        **{s: float(v) for s, v in zip(scoring, values, strict=True)},
+                    }
+                )
+    values = majority.scores[MAJORITY]
+    rows.append(
+        {
+            "kind": "compress",
+            "method": MAJORITY,
+            "fraction": None,
+            "kept": None,
+            "bytes": None,
+            "ratio": None,
+            **{s: float(v) for s, v in zip(scoring, values, strict=True)},
+        }
+    )
+    return rows
 
 
 def format_table(rows, fractions, title, scorer="accuracy"):
@@ -581,11 +745,55 @@ def format_table(rows, fractions, title, scorer="accuracy"):
     return "\n".join(lines)
 
 
+def format_compress_table(rows, title, scoring):
+    """The compression rows as a text table: a line per model (method and
+    kept fraction of the weights), its mean bytes, how many times smaller
+    than the dense float64 model, and a column per scorer."""
+    width = max(len(r["method"]) for r in rows) + 2
+    head = f"{'':<{width}}{'weights':>14}{'bytes':>9}{'smaller':>9}"
+    lines = [title, head + "".join(f"{s:>{max(10, len(s) + 2)}}" for s in scoring)]
+    for r in rows:
+        if r["method"] == MAJORITY:
+            cells = f"{'':>14}{'':>9}{'':>9}"
+        else:
+            kept = f"{r['fraction']:.0%} ({r['kept']})"
+            cells = f"{kept:>14}{r['bytes']:>9d}{r['ratio']:>8.1f}x"
+        values = "".join(f"{r[s]:>{max(10, len(s) + 2)}.3f}" for s in scoring)
+        lines.append(f"{r['method']:<{width}}{cells}{values}")
+    return "\n".join(lines)
+
+
+NON_SCORE_COLUMNS = ("kind", "method", "fraction", "kept", "bytes", "ratio")
+
+
 def _scorer_columns(rows):
-    return [key for key in rows[0] if key not in ("kind", "method", "fraction", "kept")]
+    return [key for key in rows[0] if key not in NON_SCORE_COLUMNS]
 
 
-def plot_curves(rows, description):
+def _plot_compression(ax, rows, scorer, markers):
+    """Score against bytes: from each unpruned model (dense float64, 8-bit,
+    4-bit) a curve through its pruned versions, smallest fraction last."""
+    families = {"float64 (dense, then pruned)": (DENSE, PRUNED)}
+    families.update({q: (q, f"pruned + {q}") for q in QUANTIZATIONS})
+    for i, (label, (unpruned, pruned)) in enumerate(families.items()):
+        sel = [r for r in rows if r["method"] == unpruned]
+        sel += sorted(
+            (r for r in rows if r["method"] == pruned), key=lambda r: -r["fraction"]
+        )
+        ax.plot(
+            [r["bytes"] for r in sel],
+            [r[scorer] for r in sel],
+            marker=markers[i % len(markers)],
+            markerfacecolor="none",
+            alpha=0.8,
+            label=label,
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel(LEVEL_NAMES["compress"])
+    ax.set_ylabel(f"test {scorer} (CV mean)")
+
+
+def plot_curves(rows, description, model="logistic"):
     """A matplotlib figure of the rows: a row of panels per scorer, a column
     per kind; the references as horizontal dotted lines."""
     import matplotlib.pyplot as plt
@@ -600,13 +808,23 @@ def plot_curves(rows, description):
         figsize=(6 * len(kinds), 4.5 * len(scoring)),
         squeeze=False,
     )
-    titles = {"coef": "coefficient pruning", "samples": "sample pruning"}
+    titles = {
+        "coef": "coefficient pruning",
+        "samples": "sample pruning",
+        "compress": "compression",
+    }
+    level_names = dict(LEVEL_NAMES)
+    if model == "mlp":
+        level_names["coef"] = LEVEL_NAMES["coef-mlp"]
     markers = ("o", "s", "^", "D", "v", "P", "X")
     for row_axes, scorer in zip(axes, scoring, strict=True):
         for ax, kind in zip(row_axes, kinds, strict=True):
             own = [r for r in rows if r["kind"] == kind]
             curves = [r for r in own if r["method"] not in REFERENCES]
             methods = dict.fromkeys(r["method"] for r in curves)
+            if kind == "compress":
+                _plot_compression(ax, curves, scorer, markers)
+                methods = {}
             for i, method in enumerate(methods):
                 sel = [r for r in curves if r["method"] == method]
                 # hollow markers of different shapes and sizes, half
@@ -614,7 +832,7 @@ def plot_curves(rows, description):
                 PruningCurveDisplay.from_path(
                     [r["fraction"] for r in sel],
                     [r[scorer] for r in sel],
-                    level_name=LEVEL_NAMES[kind],
+                    level_name=level_names[kind],
                     score_name=f"test {scorer} (CV mean)",
                     name=method,
                     ax=ax,
@@ -662,7 +880,9 @@ def write_outputs(rows, out, description, **info):
         os.makedirs(out, exist_ok=True)
         paths = [os.path.join(out, "results.csv"), os.path.join(out, "results.json")]
         with open(paths[0], "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            # the union of the kinds' columns; a kind's missing ones are empty
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
         with open(paths[1], "w") as f:
@@ -675,7 +895,7 @@ def write_outputs(rows, out, description, **info):
             import matplotlib.pyplot as plt
         except ImportError:
             return paths
-        fig = plot_curves(rows, description)
+        fig = plot_curves(rows, description, info.get("model", "logistic"))
         paths.append(os.path.join(out, "pruning_curves.png"))
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
@@ -752,9 +972,22 @@ def build_parser():
     )
     parser.add_argument(
         "--kind",
-        choices=("coef", "samples", "both"),
+        choices=("coef", "samples", "compress", "both", "all"),
         default="both",
-        help="which pruning to run (default: both)",
+        help="coef: pruning the model's coefficients (features for a logistic "
+        "regression, weights for a network); samples: pruning training rows; "
+        "compress: bytes against score for the model dense, quantized to 8 "
+        "and 4 bits, pruned to each --fractions of its weights, and pruned + "
+        "quantized; both: coef and samples (default); all: the three",
+    )
+    parser.add_argument(
+        "--model",
+        choices=tuple(MODEL_NAMES),
+        default="logistic",
+        help="the model pruned: a logistic regression (default) or an "
+        "MLPClassifier with one hidden layer of 64 units (adam, 300 epochs); "
+        "rows for --kind samples are scored with a logistic regression either "
+        "way",
     )
     parser.add_argument(
         "--scoring",
@@ -812,12 +1045,23 @@ def run(args, stdout=None, stderr=None):
                 f"({n_positive} of {len(y)} rows, {why})",
                 file=stdout,
             )
+    info["model"] = args.model
     rows = []
-    kinds = ("coef", "samples") if args.kind == "both" else (args.kind,)
-    experiments = {"coef": coefficient_experiment, "samples": sample_experiment}
+    kinds = {
+        "both": ("coef", "samples"),
+        "all": ("coef", "samples", "compress"),
+    }.get(args.kind, (args.kind,))
+    experiments = {
+        "coef": coefficient_experiment,
+        "samples": sample_experiment,
+        "compress": compress_experiment,
+    }
+    model_name = MODEL_NAMES[args.model]
+    units = "weights" if args.model == "mlp" else "features"
     labels = {
-        "coef": "coefficient pruning (features kept; logistic regression)",
-        "samples": "sample pruning (training rows kept; logistic regression)",
+        "coef": f"coefficient pruning ({units} kept; {model_name})",
+        "samples": f"sample pruning (training rows kept; {model_name})",
+        "compress": f"compression ({model_name})",
     }
     for kind in kinds:
         start = time.perf_counter()
@@ -828,11 +1072,14 @@ def run(args, stdout=None, stderr=None):
             # (the majority class) is 0, not an error
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             new = experiments[kind](
-                X, y, args.fractions, args.cv, args.seed, progress, scoring
+                X, y, args.fractions, args.cv, args.seed, progress, scoring, args.model
             )
         progress.stage(f"done in {time.perf_counter() - start:.1f} s")
         rows += new
-        if not args.quiet:
+        if not args.quiet and kind == "compress":
+            title = f"\n{description}: {labels[kind]}, mean test scores"
+            print(format_compress_table(new, title, scoring), file=stdout)
+        elif not args.quiet:
             for scorer in scoring:
                 title = f"\n{description}: {labels[kind]}, mean test {scorer}"
                 print(format_table(new, args.fractions, title, scorer), file=stdout)

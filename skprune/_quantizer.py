@@ -369,12 +369,8 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
             model = clone(self.estimator)
             _seed_unseeded(model, self.random_state)
             model.fit(X, y, **fit_params)
-        inner = model.estimator_ if isinstance(model, CoefficientPruner) else model
+        inner, weights = model_weights(model)
         network = is_mlp(inner)
-        if network:
-            weights = [np.asarray(W, dtype=np.float64) for W in inner.coefs_]
-        else:
-            weights = [coef_as_2d(inner)]
         if weights[0].shape[0 if network else 1] != X.shape[1]:
             raise ValueError(
                 f"The prefit estimator has {weights[0].shape[0 if network else 1]} "
@@ -427,6 +423,30 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
             if predictor_tags is not None:
                 predictor_tags.poor_score = True
         return tags
+
+
+def model_weights(model):
+    """``(inner, weights)``: the fitted model that predicts (a pruner's
+    ``estimator_``) and its weight matrices as float64 (a network's
+    ``coefs_``, or a linear model's ``coef_`` as 2-D)."""
+    inner = model.estimator_ if isinstance(model, CoefficientPruner) else model
+    if is_mlp(inner):
+        return inner, [np.asarray(W, dtype=np.float64) for W in inner.coefs_]
+    return inner, [coef_as_2d(inner)]
+
+
+def float_bytes(model):
+    """Bytes of a fitted (pruned) model stored unquantized: each non-zero
+    weight, intercept and bias as a float64, and the zero pattern as
+    :class:`CoefficientQuantizer` stores it (:func:`index_bytes`). A dense
+    model costs ``dense_n_bytes_``; a pruned one also its index."""
+    inner, weights = model_weights(model)
+    if is_mlp(inner):
+        n_intercepts = sum(np.size(b) for b in inner.intercepts_)
+    else:
+        n_intercepts = np.size(getattr(inner, "intercept_", ()))
+    n_values = sum(int(np.count_nonzero(W)) for W in weights) + n_intercepts
+    return DENSE_FLOAT_BYTES * n_values + sum(index_bytes(W != 0) for W in weights)
 
 
 def _seed_unseeded(model, random_state):

@@ -2,9 +2,11 @@ import contextlib
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,6 +110,7 @@ def test_sample_pruning_on_a_csv_file(tmp_path, capsys):
         (["--fractions", "half"], "--fractions must be comma-separated numbers"),
         (["--cv", "1"], "--cv must be an integer >= 2"),
         (["--kind", "rows"], "argument --kind: invalid choice"),
+        (["--model", "svm"], "argument --model: invalid choice: 'svm'"),
         (
             ["--scoring", "accuracy", "f2"],
             "unknown scorer 'f2'; valid names: accuracy, adjusted_mutual_info_score",
@@ -429,7 +432,7 @@ def test_plot_has_reference_lines_markers_and_axis_labels():
         rows.append(
             dict(
                 kind=kind,
-                method=cli.FULL[kind],
+                method=cli.FULL[kind, "logistic"],
                 fraction=1.0,
                 kept=4,
                 accuracy=0.95,
@@ -447,7 +450,7 @@ def test_plot_has_reference_lines_markers_and_axis_labels():
                     line for line in ax.get_lines() if line.get_linestyle() == ":"
                 ]
                 assert sorted(line.get_label().split(" (")[0] for line in dotted) == (
-                    sorted(["majority class", cli.FULL[kind]])
+                    sorted(["majority class", cli.FULL[kind, "logistic"]])
                 )
                 # horizontal, at the reference's value
                 assert all(len(set(line.get_ydata())) == 1 for line in dotted)
@@ -622,3 +625,189 @@ def test_out_naming_a_file_fails_before_the_experiment(tmp_path, capsys, no_expe
         "folder (new or existing) for the results"
     )
     assert existing.read_text() == "not a folder"
+
+
+def test_mlp_model_prunes_weights_with_and_without_fine_tuning(tmp_path, capsys):
+    args = ["--data", "iris", "--kind", "coef", "--model", "mlp", "--cv", "3"]
+    code, out, _ = run_cli(
+        [*args, "--fractions", "0.1", "--out", str(tmp_path), "--scoring", "f1_macro"],
+        capsys,
+    )
+    assert code == 0
+    assert "coefficient pruning (weights kept; MLPClassifier (64,))" in out
+    with open(tmp_path / "results.csv") as f:
+        rows = {r["method"]: r for r in csv.DictReader(f)}
+    # 4 inputs -> 64 units -> 3 classes: 448 weights, 10 % of them kept
+    assert rows["all weights"]["kept"] == "448"
+    tuned = rows["magnitude, fine-tuned"]
+    zeroed = rows["magnitude, no fine-tune"]
+    assert tuned["kept"] == zeroed["kept"] == "45"
+    # fine-tuning the 45 survivors recovers what zeroing alone loses
+    assert float(tuned["f1_macro"]) > float(zeroed["f1_macro"]) + 0.2
+    assert float(tuned["f1_macro"]) > 0.8
+    payload = json.loads((tmp_path / "results.json").read_text())
+    assert payload["model"] == "mlp"
+
+
+def small_binary_csv(path, n=120, seed=0):
+    """Four numeric features, a rare (25 %) 'yes' class."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, 4)
+    y = np.where(X[:, 0] + 0.5 * X[:, 1] + 0.3 * rng.randn(n) > 0.67, "yes", "no")
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["a", "b", "c", "d", "label"])
+        writer.writerows([*x, label] for x, label in zip(X, y, strict=True))
+    return path
+
+
+def test_compress_reports_bytes_and_every_scorer_on_a_csv(tmp_path, capsys):
+    path = small_binary_csv(tmp_path / "data.csv")
+    out_dir = tmp_path / "out"
+    code, out, _ = run_cli(
+        [
+            *("--data", str(path), "--target", "label", "--kind", "compress"),
+            *("--scoring", "accuracy", "f1", "--out", str(out_dir), *FAST),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "compression (logistic regression), mean test scores" in out
+    header = next(line for line in out.splitlines() if "bytes" in line)
+    assert header.split() == ["weights", "bytes", "smaller", "accuracy", "f1"]
+    with open(out_dir / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        *("kind", "method", "fraction", "kept", "bytes", "ratio", "accuracy", "f1")
+    ]
+    by = {(r["method"], r["fraction"]): r for r in rows}
+    assert set(by) == {
+        ("dense float64", "1.0"),
+        ("8-bit uniform", "1.0"),
+        ("4-bit k-means", "1.0"),
+        *(
+            (m, f)
+            for m in (
+                "pruned (float64, sparse)",
+                "pruned + 8-bit uniform",
+                "pruned + 4-bit k-means",
+            )
+            for f in ("0.5", "0.25")
+        ),
+        ("majority class", ""),
+    }
+    # by hand, a binary logistic regression on 4 features (one row of coef_):
+    # dense: 4 weights + 1 intercept as float64
+    assert by["dense float64", "1.0"]["bytes"] == str(8 * 5)
+    assert float(by["dense float64", "1.0"]["ratio"]) == 1.0
+    # 8 bits: 4 one-byte codes, no index, offset and step and the intercept
+    # as float32
+    assert by["8-bit uniform", "1.0"]["bytes"] == str(4 + 0 + 2 * 4 + 4)
+    # half the weights pruned, float64: 2 weights + intercept, and the
+    # zeros' index: a 1-byte bitmap (smaller than CSR's 2 + 2 bytes)
+    pruned = by["pruned (float64, sparse)", "0.5"]
+    assert (pruned["kept"], pruned["bytes"]) == ("2", str(8 * 3 + 1))
+    assert float(pruned["ratio"]) == pytest.approx(40 / 25)
+    # a quarter: 1 weight; pruned + 8-bit: 1 code, bitmap, 2 params, intercept
+    assert by["pruned + 8-bit uniform", "0.25"]["bytes"] == str(1 + 1 + 8 + 4)
+    for r in rows:
+        assert 0 <= float(r["f1"]) <= 1 and 0.5 <= float(r["accuracy"]) <= 1
+    # the majority class never predicts the rare positive class
+    assert float(by["majority class", ""]["f1"]) == 0.0
+    assert float(by["dense float64", "1.0"]["f1"]) > 0.5
+    assert (out_dir / "pruning_curves.png").stat().st_size > 1000
+
+
+def test_compression_plot_puts_bytes_on_a_log_axis():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def row(method, fraction, n_bytes, accuracy):
+        return dict(
+            kind="compress",
+            method=method,
+            fraction=fraction,
+            kept=1,
+            bytes=n_bytes,
+            ratio=None,
+            accuracy=accuracy,
+        )
+
+    rows = [
+        row("dense float64", 1.0, 400, 0.9),
+        row("8-bit uniform", 1.0, 100, 0.9),
+        row("4-bit k-means", 1.0, 80, 0.89),
+        row("pruned (float64, sparse)", 0.5, 200, 0.88),
+        row("pruned (float64, sparse)", 0.25, 120, 0.8),
+        row("pruned + 8-bit uniform", 0.5, 50, 0.88),
+        row("pruned + 8-bit uniform", 0.25, 30, 0.8),
+        row("pruned + 4-bit k-means", 0.5, 45, 0.87),
+        row("pruned + 4-bit k-means", 0.25, 28, 0.79),
+        row("majority class", None, None, 0.5),
+    ]
+    fig = cli.plot_curves(rows, "toy")
+    try:
+        (ax,) = fig.axes
+        assert ax.get_xscale() == "log" and ax.get_xlabel() == "bytes (log scale)"
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        # each family runs from the unpruned model down through its prunings
+        assert list(lines["float64 (dense, then pruned)"].get_xdata()) == [
+            400,
+            200,
+            120,
+        ]
+        assert list(lines["8-bit uniform"].get_ydata()) == [0.9, 0.88, 0.8]
+        assert list(lines["4-bit k-means"].get_xdata()) == [80, 45, 28]
+        assert lines["majority class (0.500)"].get_linestyle() == ":"
+    finally:
+        plt.close(fig)
+
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def readme_output_blocks():
+    """The README's unlabelled code blocks that show what the command prints."""
+    blocks, block, language = [], None, None
+    for line in README.read_text().splitlines():
+        if line.startswith("```") and block is None:
+            block, language = [], line[3:].strip()
+        elif line.startswith("```"):
+            if not language:
+                blocks.append("\n".join(block))
+            block = None
+        elif block is not None:
+            block.append(line)
+    return [b for b in blocks if b.startswith("breast_cancer (569 rows")]
+
+
+def same_table(printed, shown, tolerance=0.01):
+    """The same lines, words and counts; scores within ``tolerance`` (another
+    scikit-learn or BLAS may move a third decimal)."""
+    printed, shown = printed.strip().splitlines(), shown.strip().splitlines()
+    assert len(printed) == len(shown), (printed, shown)
+    for got, want in zip(printed, shown, strict=True):
+        got_words, want_words = got.split(), want.split()
+        assert len(got_words) == len(want_words), (got, want)
+        for a, b in zip(got_words, want_words, strict=True):
+            if re.fullmatch(r"\d\.\d{3}", b):
+                assert abs(float(a) - float(b)) <= tolerance, (got, want)
+            else:
+                assert a == b, (got, want)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--kind", "compress", "--scoring", "accuracy", "f1"]],
+    ids=["demo", "compress"],
+)
+def test_readme_shows_what_the_command_prints(args, tmp_path, capsys):
+    shown = [b for b in readme_output_blocks() if ("compression" in b) == bool(args)]
+    assert len(shown) == 1
+    code, out, _ = run_cli([*args, "--out", str(tmp_path)], capsys)
+    assert code == 0
+    printed = out.split("\nwrote ")[0]
+    same_table(printed, shown[0])

@@ -15,7 +15,7 @@ from skprune import (
     CoefficientQuantizer,
     PrunedLogisticRegression,
 )
-from skprune._quantizer import kmeans_1d
+from skprune._quantizer import float_bytes, kmeans_1d
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -204,3 +204,23 @@ def test_regressor_and_input_untouched():
     assert q.score(X, y) > 0.99
     np.testing.assert_array_equal(model.coef_, coef)
     np.testing.assert_array_equal(X, X_copy)
+
+
+def test_float_bytes_of_unquantized_models_by_hand():
+    """What the command line's compression table charges a model that is not
+    quantized: float64 values, the zero pattern as the quantizer stores it."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scale(X[:, :3])
+    dense = LogisticRegression().fit(X, y)
+    assert float_bytes(dense) == 8 * (3 + 1)
+    pruner = CoefficientPruner(LogisticRegression(), n_keep=1).fit(X, y)
+    # one weight and the intercept; the zeros: a one-byte bitmap (CSR: 1 + 2)
+    assert float_bytes(pruner) == 8 * 2 + 1
+    net = MLPClassifier(hidden_layer_sizes=(2,), max_iter=50, random_state=0)
+    pruned_net = CoefficientPruner(net, n_keep=4, refit=False).fit(X, y)
+    masks = pruned_net.coef_mask_
+    assert sum(int(m.sum()) for m in masks) == 4
+    # 3x2 and 2x1 weights: a one-byte bitmap for each layer that lost any;
+    # biases 2 + 1
+    index = sum(0 if m.all() else 1 for m in masks)
+    assert float_bytes(pruned_net) == 8 * (4 + 3) + index
