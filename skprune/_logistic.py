@@ -740,6 +740,9 @@ class PrunedLogisticRegressionCV(
     ----------
     n_keeps : sequence of int, default=None
         Candidate kept counts, sorted either way, each in ``[1, n_total]``.
+        Stored as given (scikit-learn's convention): a ``range`` stays a
+        ``range``, which skops then asks you to trust as
+        ``builtins.range``; pass a list to persist the model with skops.
 
     prune_ratios : sequence of float in [0, 1), default=None
         Candidate levels as fractions removed. With neither given, 20

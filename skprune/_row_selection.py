@@ -180,7 +180,19 @@ def weighted_rows(
 
 def _water_fill(counts, budget):
     """Per-bin counts summing to ``budget``: every bin gets the same level,
-    bins smaller than the level are kept whole (CCS's water-filling)."""
+    bins smaller than the level are kept whole (CCS's water-filling).
+
+    The level is fractional when the budget does not divide evenly; the
+    leftover rows go to bins spread evenly over the score range (every
+    non-full bin has the same remainder), never to the first bins: with fewer
+    rows than bins, a budget of 10 over 50 bins takes one row from every
+    fifth bin, not the 10 lowest-scored bins.
+
+    >>> _water_fill(np.full(10, 5), 3).tolist()
+    [0, 1, 0, 0, 0, 1, 0, 0, 1, 0]
+    >>> _water_fill(np.array([1, 8, 8, 8]), 10).tolist()
+    [1, 3, 3, 3]
+    """
     counts = np.asarray(counts)
     level_counts = np.sort(counts)
     remaining, left = float(budget), len(counts)
@@ -193,8 +205,15 @@ def _water_fill(counts, budget):
         left -= 1
     else:
         return counts.copy()
-    shares = np.minimum(counts, level)
-    return round_to_total(shares, budget, counts)
+    alloc = np.minimum(counts, np.floor(level + 1e-9).astype(int))
+    alloc[counts <= level] = counts[counts <= level]
+    missing = int(budget - alloc.sum())
+    room = np.flatnonzero(alloc < counts)
+    if missing < 0 or missing > len(room):  # rounding: fall back to remainders
+        return round_to_total(np.minimum(counts, level), budget, counts)
+    # evenly spaced over the bins with room, from the middle of each stride
+    alloc[room[((np.arange(missing) + 0.5) * len(room) / missing).astype(int)]] += 1
+    return alloc
 
 
 def coverage_rows(

@@ -181,6 +181,18 @@ def test_coverage_spreads_rows_over_score_bins():
     assert coverage_rows(np.ones(50), 7, n_bins=10, rng=rng).sum() == 7
 
 
+def test_coverage_with_fewer_rows_than_bins_spans_the_score_range():
+    # 10 rows kept over 50 bins: one from every fifth bin, not the 10 lowest
+    scores = np.linspace(0, 1, 1000)
+    mask = coverage_rows(scores, 10, n_bins=50, rng=np.random.RandomState(0))
+    kept = scores[mask]
+    assert mask.sum() == 10
+    assert np.histogram(kept, bins=5, range=(0, 1))[0].tolist() == [2] * 5
+    # 60 rows: 1 per bin and the 10 leftovers spread, 12 per fifth of the range
+    mask = coverage_rows(scores, 60, n_bins=50, rng=np.random.RandomState(0))
+    assert np.histogram(scores[mask], bins=5, range=(0, 1))[0].tolist() == [12] * 5
+
+
 @settings(max_examples=50, deadline=None)
 @given(n=st.integers(2, 80), data=st.data())
 def test_coverage_and_weighted_counts_are_exact_per_class(n, data):
