@@ -672,6 +672,8 @@ def compress_experiment(
         dense = make_model(model, seed).fit(X_tr, y_tr)
         n_weights = sum(W.size for W in model_weights(dense)[1])
         majority.add(X_tr, y_tr, X_te, y_te, dense)
+        done += 1
+        progress.step(done, total, "dense model, references")
         models = [(DENSE, "", 1.0, dense)]
         add(DENSE, 1.0, dense, X_te, y_te, n_weights, float_bytes(dense))
         for f in fractions:
@@ -690,7 +692,6 @@ def compress_experiment(
                 add(prefix + name, f, quantizer, X_te, y_te, kept, quantizer.n_bytes_)
                 done += 1
                 progress.step(done, total, f"{prefix}{name}")
-        done += 1
     dense_bytes = table[(DENSE, 1.0)][1]
     rows = []
     for name in names:

@@ -811,3 +811,28 @@ def test_readme_shows_what_the_command_prints(args, tmp_path, capsys):
     assert code == 0
     printed = out.split("\nwrote ")[0]
     same_table(printed, shown[0])
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    "kind, model",
+    [
+        ("coef", "logistic"),
+        ("coef", "mlp"),
+        ("samples", "logistic"),
+        ("compress", "mlp"),
+    ],
+)
+def test_progress_on_a_terminal_counts_every_step(kind, model, tmp_path):
+    err = Terminal()
+    args = ["--data", "iris", "--kind", kind, "--model", model, "--cv", "2"]
+    args += ["--fractions", "0.5", "--out", str(tmp_path), "--seed", "1"]
+    cli.run(cli.build_parser().parse_args(args), stdout=io.StringIO(), stderr=err)
+    steps = re.findall(r"\[skprune\]\s+(\d+)/(\d+) ", err.getvalue())
+    done = [int(d) for d, _ in steps]
+    assert done == list(range(1, len(done) + 1))
+    assert {int(t) for _, t in steps} == {len(done)}
