@@ -16,11 +16,12 @@ Runs, on a bundled data set or a CSV file, a score-vs-kept-fraction experiment
   model, the model quantized to 8 bits (uniform) and 4 bits (k-means), and
   pruned to each fraction of its weights, unquantized and quantized;
 
-each against two references: the majority class and the model on all
-features (all rows). Every model is scored with each ``--scoring`` name
+each against the majority class and (pruning) the model on all features,
+weights or rows. Every model is scored with each ``--scoring`` name
 (scikit-learn scorers, accuracy by default) on the test folds; the labels are
 encoded ``0..K-1``, and for a binary target the positive class (1) is the
-rarer one. It prints a table per kind and scorer, and with ``--out`` (default
+rarer one. It prints a table per pruning kind and scorer (one table with a
+column per scorer for compression), and with ``--out`` (default
 ``skprune_results``) writes them as CSV and JSON (a column per scorer) plus a
 PNG of the curves (a row of panels per scorer) when matplotlib is installed.
 
@@ -421,26 +422,29 @@ def _scores(model, X, y, scoring, method):
 
 def make_model(model, seed):
     """A fresh estimator for ``--model``: a logistic regression, or a
-    one-hidden-layer network (64 units, adam, 300 epochs, seeded)."""
+    one-hidden-layer network (64 units, adam, up to 300 epochs, seeded)."""
     if model == "mlp":
         return MLPClassifier(hidden_layer_sizes=(64,), max_iter=300, random_state=seed)
     return LogisticRegression(max_iter=1000)
 
 
 class References:
-    """The two references' mean scores over the folds: the majority class
-    and the full model (all features, weights or rows)."""
+    """The references' mean scores over the folds: the majority class and,
+    unless ``full`` is None, the full model (all features, weights or rows)."""
 
     def __init__(self, full, scoring, cv):
         self.full, self.scoring, self.cv = full, scoring, cv
-        self.scores = dict.fromkeys((MAJORITY, full), 0.0)
+        names = (MAJORITY,) if full is None else (MAJORITY, full)
+        self.scores = dict.fromkeys(names, 0.0)
 
-    def add(self, X, y, X_test, y_test, model):
-        """Score a fold: the majority class fit on ``(X, y)`` and ``model``,
-        already fit on them."""
-        majority = DummyClassifier(strategy="most_frequent").fit(X, y)
-        for name, fitted in ((MAJORITY, majority), (self.full, model)):
-            values = _scores(fitted, X_test, y_test, self.scoring, name)
+    def add(self, X, y, X_test, y_test, model=None):
+        """Score a fold: the majority class fit on ``(X, y)`` and the full
+        ``model``, already fit on them."""
+        fitted = {MAJORITY: DummyClassifier(strategy="most_frequent").fit(X, y)}
+        if self.full is not None:
+            fitted[self.full] = model
+        for name, estimator in fitted.items():
+            values = _scores(estimator, X_test, y_test, self.scoring, name)
             self.scores[name] = self.scores[name] + values / self.cv
 
 
@@ -599,6 +603,7 @@ def sample_experiment(
     scoring = list(scoring)
     names = ["random", *SAMPLE_STRATEGIES]
     scores = {name: np.zeros((len(fractions), len(scoring))) for name in names}
+    rules = {name: set() for name in names}
     references = References(FULL["samples", model], scoring, cv)
     kept = [0] * len(fractions)
     n_train = 0
@@ -622,6 +627,7 @@ def sample_experiment(
                         scoring_estimator=LogisticRegression(max_iter=1000),
                         random_state=seed + r,
                     ).fit(X_tr, y_tr)
+                    rules[name].add(fitted.keep_)
                     scores[name][i] += _scores(fitted, X_te, y_te, scoring, name) / (
                         cv * repeats
                     )
@@ -630,14 +636,26 @@ def sample_experiment(
         references.add(X_tr, y_tr, X_te, y_te, make_model(model, seed).fit(X_tr, y_tr))
         done += 1
         progress.step(done, total, "references")
+    # each strategy under the rule keep="auto" applied: it depends on the
+    # model (importance sampling needs a fit that takes sample_weight, which
+    # MLPClassifier has from scikit-learn 1.7 on)
+    labels = {
+        name: name
+        if name == "random" or rules[name] == {name}
+        else f"{name} ({'/'.join(sorted(rules[name]))})"
+        for name in names
+    }
+    scores = {labels[name]: table for name, table in scores.items()}
     return _rows(
         "samples", scores, fractions, kept, scoring, references.scores, n_train
     )
 
 
 def _prune_for_compression(model, dense, k, X, y, seed):
-    """The dense model pruned to ``k`` weights and refit: skprune's pruned
-    logistic regression (default schedule), or the network fine-tuned."""
+    """The model pruned to ``k`` weights and refit: a network is the fitted
+    ``dense`` one pruned and fine-tuned; a logistic regression is skprune's
+    pruned logistic regression fit on ``(X, y)`` (default schedule: ten
+    rounds of pruning and refitting from the same dense start)."""
     if model == "mlp":
         return CoefficientPruner(dense, n_keep=k, prefit=True, random_state=seed).fit(
             X, y
@@ -649,16 +667,17 @@ def compress_experiment(
     X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING, model="logistic"
 ):
     """Rows ``{kind, method, fraction, kept, bytes, ratio, <scorer>...}``:
-    the dense model, it quantized, it pruned to each fraction of its weights,
-    and the pruned models quantized, with their mean stored bytes (see
-    :class:`~skprune.CoefficientQuantizer`; unquantized weights as float64,
-    zeros stored sparsely) and ``ratio`` (dense bytes / bytes); then the
-    majority class."""
+    the dense model, it quantized, the model pruned to each fraction of its
+    weights (see :func:`_prune_for_compression`), and the pruned models
+    quantized, with their mean stored bytes (quantized: see
+    :class:`~skprune.CoefficientQuantizer`; unquantized: every weight as a
+    float64, a pruned model's zeros stored as its index) and ``ratio``
+    (dense bytes / bytes); then the majority class (the one reference)."""
     scoring = list(scoring)
     fractions = [f for f in fractions if f < 1]
     names = [DENSE, *QUANTIZATIONS, PRUNED, *(f"pruned + {q}" for q in QUANTIZATIONS)]
     table = {}  # (method, fraction) -> [kept, bytes, scores], summed over folds
-    majority = References(DENSE, scoring, cv)
+    majority = References(None, scoring, cv)
     per_fold = 1 + len(QUANTIZATIONS) * (1 + len(fractions))
     total, done = cv * (per_fold + len(fractions)), 0
 
@@ -671,11 +690,11 @@ def compress_experiment(
     for X_tr, y_tr, X_te, y_te in _folds(X, y, cv, seed):
         dense = make_model(model, seed).fit(X_tr, y_tr)
         n_weights = sum(W.size for W in model_weights(dense)[1])
-        majority.add(X_tr, y_tr, X_te, y_te, dense)
+        majority.add(X_tr, y_tr, X_te, y_te)
         done += 1
         progress.step(done, total, "dense model, references")
         models = [(DENSE, "", 1.0, dense)]
-        add(DENSE, 1.0, dense, X_te, y_te, n_weights, float_bytes(dense))
+        add(DENSE, 1.0, dense, X_te, y_te, n_weights, float_bytes(dense, sparse=False))
         for f in fractions:
             k = max(1, round(f * n_weights))
             pruned = _prune_for_compression(model, dense, k, X_tr, y_tr, seed)
@@ -796,7 +815,8 @@ def _plot_compression(ax, rows, scorer, markers):
 
 def plot_curves(rows, description, model="logistic"):
     """A matplotlib figure of the rows: a row of panels per scorer, a column
-    per kind; the references as horizontal dotted lines."""
+    per kind (score against the kept fraction, or for compression against
+    the bytes on a log axis); the references as horizontal dotted lines."""
     import matplotlib.pyplot as plt
 
     from ._plot import PruningCurveDisplay
@@ -882,7 +902,9 @@ def write_outputs(rows, out, description, **info):
         paths = [os.path.join(out, "results.csv"), os.path.join(out, "results.json")]
         with open(paths[0], "w", newline="") as f:
             # the union of the kinds' columns; a kind's missing ones are empty
-            columns = list(dict.fromkeys(key for row in rows for key in row))
+            keys = dict.fromkeys(key for row in rows for key in row)
+            columns = [c for c in NON_SCORE_COLUMNS if c in keys]
+            columns += [c for c in keys if c not in NON_SCORE_COLUMNS]
             writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
@@ -944,10 +966,12 @@ def build_parser():
     parser = _Parser(
         prog="skprune",
         description="Show what pruning does on a data set: a score (accuracy by "
-        "default) against the fraction of features (coefficient pruning) or "
-        "training rows (sample pruning) kept, skprune against RFE, an L1 path "
-        "and random rows, with the majority class and a logistic regression on "
-        "everything as references.",
+        "default) against the fraction of features or weights (coefficient "
+        "pruning) or training rows (sample pruning) kept, skprune against RFE, "
+        "an L1 path and random rows, with the majority class and the model on "
+        "everything as references; and (--kind compress) the score against "
+        "the bytes of the model dense, quantized, pruned, and pruned + "
+        "quantized.",
     )
     parser.add_argument(
         "--data",
@@ -986,9 +1010,12 @@ def build_parser():
         choices=tuple(MODEL_NAMES),
         default="logistic",
         help="the model pruned: a logistic regression (default) or an "
-        "MLPClassifier with one hidden layer of 64 units (adam, 300 epochs); "
-        "rows for --kind samples are scored with a logistic regression either "
-        "way",
+        "MLPClassifier with one hidden layer of 64 units (adam, up to 300 "
+        "epochs); rows for --kind samples are scored with a logistic "
+        "regression either way, and a strategy's row label names the rule "
+        "keep='auto' applied when it is not the usual one (an MLP takes "
+        "sample_weight only from scikit-learn 1.7, so below that importance "
+        "sampling becomes coverage)",
     )
     parser.add_argument(
         "--scoring",

@@ -435,16 +435,22 @@ def model_weights(model):
     return inner, [coef_as_2d(inner)]
 
 
-def float_bytes(model):
-    """Bytes of a fitted (pruned) model stored unquantized: each non-zero
-    weight, intercept and bias as a float64, and the zero pattern as
-    :class:`CoefficientQuantizer` stores it (:func:`index_bytes`). A dense
-    model costs ``dense_n_bytes_``; a pruned one also its index."""
+def float_bytes(model, *, sparse=True):
+    """Bytes of a fitted model stored unquantized, every value a float64.
+
+    ``sparse=True`` (a pruned model): the non-zero weights, the intercepts
+    and biases, and the zero pattern as :class:`CoefficientQuantizer` stores
+    it (:func:`index_bytes`). ``sparse=False`` (a dense model): every weight,
+    zero or not, and the intercepts and biases, which for an unpruned model
+    is the quantizer's ``dense_n_bytes_``.
+    """
     inner, weights = model_weights(model)
     if is_mlp(inner):
         n_intercepts = sum(np.size(b) for b in inner.intercepts_)
     else:
         n_intercepts = np.size(getattr(inner, "intercept_", ()))
+    if not sparse:
+        return DENSE_FLOAT_BYTES * (sum(W.size for W in weights) + n_intercepts)
     n_values = sum(int(np.count_nonzero(W)) for W in weights) + n_intercepts
     return DENSE_FLOAT_BYTES * n_values + sum(index_bytes(W != 0) for W in weights)
 

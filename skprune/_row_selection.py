@@ -205,14 +205,14 @@ def _water_fill(counts, budget):
         left -= 1
     else:
         return counts.copy()
-    alloc = np.minimum(counts, np.floor(level + 1e-9).astype(int))
-    alloc[counts <= level] = counts[counts <= level]
+    alloc = np.minimum(counts, np.floor(level).astype(int))
     missing = int(budget - alloc.sum())
+    # the bins above the level, each with the same fractional remainder
     room = np.flatnonzero(alloc < counts)
-    if missing < 0 or missing > len(room):  # rounding: fall back to remainders
-        return round_to_total(np.minimum(counts, level), budget, counts)
-    # evenly spaced over the bins with room, from the middle of each stride
-    alloc[room[((np.arange(missing) + 0.5) * len(room) / missing).astype(int)]] += 1
+    if missing:
+        # evenly spaced over them, from the middle of each stride
+        picks = ((np.arange(missing) + 0.5) * len(room) / missing).astype(int)
+        alloc[room[picks]] += 1
     return alloc
 
 

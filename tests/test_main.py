@@ -1,5 +1,6 @@
 import contextlib
 import csv
+import inspect
 import io
 import json
 import re
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 import skprune.__main__ as cli
@@ -191,6 +193,7 @@ def no_experiment(monkeypatch):
 
     monkeypatch.setattr(cli, "coefficient_experiment", started)
     monkeypatch.setattr(cli, "sample_experiment", started)
+    monkeypatch.setattr(cli, "compress_experiment", started)
 
 
 def png_size(path):
@@ -836,3 +839,53 @@ def test_progress_on_a_terminal_counts_every_step(kind, model, tmp_path):
     done = [int(d) for d, _ in steps]
     assert done == list(range(1, len(done) + 1))
     assert {int(t) for _, t in steps} == {len(done)}
+
+
+def test_all_kinds_with_the_network_in_one_file(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    code, out, _ = run_cli(
+        [
+            *("--data", "iris", "--kind", "all", "--model", "mlp", "--cv", "2"),
+            *("--fractions", "0.5", "--scoring", "accuracy", "f1_macro"),
+            *("--out", str(tmp_path)),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "compression (MLPClassifier (64,)), mean test scores" in out
+    with open(tmp_path / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    # every kind's columns, the non-score ones first; a kind's missing ones empty
+    assert list(rows[0]) == [
+        *("kind", "method", "fraction", "kept", "bytes", "ratio"),
+        *("accuracy", "f1_macro"),
+    ]
+    assert [r["kind"] for r in rows] == sorted(
+        (r["kind"] for r in rows), key=["coef", "samples", "compress"].index
+    )
+    assert all(r["bytes"] == "" for r in rows if r["kind"] != "compress")
+    assert all(r["bytes"] for r in rows if r["kind"] == "compress" and r["kept"])
+    # the row says which rule keep="auto" applied to the network: importance
+    # sampling when MLPClassifier.fit takes sample_weight (scikit-learn 1.7+)
+    takes_weights = "sample_weight" in inspect.signature(MLPClassifier.fit).parameters
+    methods = {r["method"] for r in rows if r["kind"] == "samples"}
+    rule = "weighted" if takes_weights else "coverage"
+    assert {f"grand ({rule})", f"loss ({rule})", "margin (coverage)"} <= methods
+    assert {"random", "herding"} <= methods
+    payload = json.loads((tmp_path / "results.json").read_text())
+    fig_rows = payload["rows"]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = cli.plot_curves(fig_rows, "iris", model="mlp")
+    try:
+        axes = np.array(fig.axes).reshape(2, 3)
+        assert [ax.get_xlabel() for ax in axes[0]] == [
+            "fraction of weights kept",
+            "fraction of training rows kept",
+            "bytes (log scale)",
+        ]
+    finally:
+        plt.close(fig)

@@ -15,7 +15,7 @@ from skprune import (
     CoefficientQuantizer,
     PrunedLogisticRegression,
 )
-from skprune._quantizer import float_bytes, kmeans_1d
+from skprune._quantizer import float_bytes, kmeans_1d, model_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -224,3 +224,32 @@ def test_float_bytes_of_unquantized_models_by_hand():
     # biases 2 + 1
     index = sum(0 if m.all() else 1 for m in masks)
     assert float_bytes(pruned_net) == 8 * (4 + 3) + index
+
+
+def test_float_bytes_agrees_with_the_quantizer_on_every_layout():
+    X, y = load_iris(return_X_y=True)
+    X = np.column_stack([scale(X), np.zeros(len(X))])  # a constant column
+    dense = LogisticRegression().fit(X, y)
+    assert not dense.coef_[:, -1].any()  # its weights are exactly zero
+    quantizer = CoefficientQuantizer(dense, prefit=True).fit(X, y)
+    # dense storage charges every weight, zero or not: 3 x 5 + 3 intercepts
+    assert float_bytes(dense, sparse=False) == quantizer.dense_n_bytes_ == 8 * 18
+    # sparse storage: the 12 non-zero weights, the intercepts and the index
+    assert float_bytes(dense) == 8 * (12 + 3) + quantizer.bytes_["index"]
+    for model in (
+        CoefficientPruner(LogisticRegression(), n_keep=5).fit(X, y),
+        CoefficientPruner(
+            MLPClassifier(hidden_layer_sizes=(6, 4), max_iter=100, random_state=0),
+            granularity="neuron",
+            prune_ratio=0.5,
+        ).fit(X, y),
+    ):
+        quantizer = CoefficientQuantizer(model, prefit=True).fit(X, y)
+        _, weights = model_weights(model)
+        intercepts = quantizer.bytes_["intercepts"] // 4
+        n_nonzero = sum(int(np.count_nonzero(W)) for W in weights)
+        assert float_bytes(model) == (
+            8 * (n_nonzero + intercepts) + quantizer.bytes_["index"]
+        )
+    # the neuron-pruned network is smaller: 5 -> 3 -> 2 -> 3
+    assert [W.shape for W in model.estimator_.coefs_] == [(5, 3), (3, 2), (2, 3)]
