@@ -81,11 +81,12 @@ def test_sample_pruning_on_a_csv_file(tmp_path, capsys):
     assert code == 0 and out == ""
     with open(tmp_path / "out" / "results.csv") as f:
         rows = list(csv.DictReader(f))
+    # each strategy named with the rule keep="auto" applied to it
     assert {r["method"] for r in rows} == {
         "random",
-        "grand",
-        "loss",
-        "margin",
+        "grand (weighted)",
+        "loss (weighted)",
+        "margin (coverage)",
         "herding",
         "majority class",
         "all rows",
