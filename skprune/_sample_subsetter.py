@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import has_fit_parameter, validate_data
 
 from ._oof import OutOfFold
+from ._pruning import blas_threads
 from ._row_selection import (
     SELECTORS,
     allocate,
@@ -612,6 +613,11 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         """
         fit_params = route_fit_params(self, fit_params)
         X, y = self._validate(X, y)
+        with _blas_threads(X, y, self.estimator):
+            self._fit(X, y, fit_params)
+        return self
+
+    def _fit(self, X, y, fit_params):
         selection = self._select(
             X,
             y,
@@ -629,7 +635,6 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 weights = weights * np.asarray(given, dtype=np.float64)
             kept_params["sample_weight"] = weights
         self.estimator_ = clone(self.estimator).fit(X[mask], y[mask], **kept_params)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y):
@@ -660,7 +665,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 'fit(), or keep="coverage" / keep="easy".'
             )
         # weights_ok=False: "auto" resolves to an unweighted rule
-        mask = self._select(X, y, {}, weights_ok=False).mask
+        with _blas_threads(X, y, self.estimator):
+            mask = self._select(X, y, {}, weights_ok=False).mask
         return X[mask], y[mask]
 
     def __sklearn_tags__(self):
@@ -676,3 +682,12 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 def _has_nan(X):
     data = X.data if sparse.issparse(X) else X
     return data.dtype.kind == "f" and bool(np.isnan(data).any())
+
+
+def _blas_threads(X, y, estimator):
+    """One BLAS thread while the rows are scored and the estimator is fit on a
+    small problem, as the pruners do: the out-of-fold fits' matrix products
+    are too small for BLAS threads to pay off (digits, ``strategy="grand"``
+    with a logistic regression: 0.18 s against 1.8 s with two threads)."""
+    n_outputs = len(np.unique(y)) if is_classifier(estimator) else 1
+    return blas_threads(X, n_outputs)

@@ -758,3 +758,38 @@ def test_noise_beyond_the_flagged_rows_keeps_the_class_balance(digits):
     ).fit(X, y)
     # ranked by quality alone, the easiest classes take most of the rows
     assert np.bincount(y[ranked.sample_mask_], minlength=10).max() > 25
+
+
+class ThreadRecorder(LogisticRegression):
+    """A logistic regression that records its BLAS thread count at each fit."""
+
+    def fit(self, X, y, sample_weight=None):
+        from threadpoolctl import threadpool_info
+
+        threads = [
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
+        ]
+        ThreadRecorder.seen.append(max(threads, default=1))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_a_small_problem_runs_on_one_blas_thread(cancer):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    X, y = cancer
+    with threadpool_limits(limits=2, user_api="blas"):
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        if not blas or max(i["num_threads"] for i in blas) < 2:
+            pytest.skip("a single BLAS thread here: nothing to limit")
+        ThreadRecorder.seen = []
+        model = SampleSubsetter(ThreadRecorder(), strategy="grand", prune_ratio=0.5)
+        model.fit(X, y)
+        # the out-of-fold scoring fits and the final fit
+        assert len(ThreadRecorder.seen) == 6
+        assert set(ThreadRecorder.seen) == {1}
+        ThreadRecorder.seen = []
+        SampleSubsetter(ThreadRecorder(), strategy="margin").fit_resample(X, y)
+        assert set(ThreadRecorder.seen) == {1}
+        # the caller's setting is back afterwards
+        after = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert max(after) == 2
