@@ -7,12 +7,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._criteria import LOGISTIC_CRITERIA, SECOND_ORDER
@@ -34,7 +33,11 @@ from ._selection import (
     geometric_schedule,
     resolve_n_keep,
 )
-from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
+from .utils._metaestimator import (
+    DelegatingPredictorMixin,
+    route_fit_params,
+    validate_fit_data,
+)
 from .utils._validation import coef_as_2d, fold_class_weight
 
 
@@ -368,13 +371,7 @@ default="magnitude"
             Fitted pruner.
         """
         fit_params = route_fit_params(self, fit_params)
-        tags = get_tags(self.estimator)
-        multi_output = tags.target_tags.multi_output or bool(
-            tags.classifier_tags and tags.classifier_tags.multi_label
-        )
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=multi_output
-        )
+        X, y = validate_fit_data(self, X, y)
         if is_mlp(self.estimator):
             return self._fit_network(X, y, fit_params)
         for name, value, allowed in (

@@ -17,15 +17,19 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._coefficient_pruner import CoefficientPruner
 from ._logistic import PrunedLogisticRegression
 from ._mlp import encoded_target, is_mlp, minimize_network
-from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
+from .utils._metaestimator import (
+    DelegatingPredictorMixin,
+    route_fit_params,
+    validate_fit_data,
+)
 from .utils._validation import coef_as_2d
 
 METHODS = ("uniform", "kmeans")
@@ -360,13 +364,7 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         self : object
         """
         fit_params = route_fit_params(self, fit_params)
-        tags = get_tags(self.estimator)
-        multi_output = tags.target_tags.multi_output or bool(
-            tags.classifier_tags and tags.classifier_tags.multi_label
-        )
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=multi_output
-        )
+        X, y = validate_fit_data(self, X, y)
         if self.prefit:
             check_is_fitted(self.estimator)
             model = deepcopy(self.estimator)

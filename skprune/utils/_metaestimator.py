@@ -23,6 +23,19 @@ def route_fit_params(owner, fit_params):
     return fit_params
 
 
+def validate_fit_data(owner, X, y):
+    """``X`` (dense or CSR/CSC) and ``y`` checked for ``owner.fit``, with a
+    2-D ``y`` allowed when the wrapped ``owner.estimator`` takes several
+    outputs or labels."""
+    tags = get_tags(owner.estimator)
+    multi_output = tags.target_tags.multi_output or bool(
+        tags.classifier_tags and tags.classifier_tags.multi_label
+    )
+    return validate_data(
+        owner, X, y, accept_sparse=["csr", "csc"], multi_output=multi_output
+    )
+
+
 class DelegatingPredictorMixin:
     """``predict``, ``predict_proba``, ``predict_log_proba``,
     ``decision_function``, ``score`` and ``classes_`` of the fitted
