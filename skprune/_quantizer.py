@@ -443,19 +443,23 @@ def float_bytes(model, *, sparse=True):
 
     ``sparse=True`` (a pruned model): the non-zero weights, the intercepts
     and biases, and the zero pattern as :class:`CoefficientQuantizer` stores
-    it (:func:`index_bytes`). ``sparse=False`` (a dense model): every weight,
-    zero or not, and the intercepts and biases, which for an unpruned model
-    is the quantizer's ``dense_n_bytes_``.
+    it (:func:`index_bytes`). ``sparse=False`` (a dense model): the dense
+    model the quantizer compares with, its ``dense_n_bytes_``: every weight,
+    zero or not (of the shapes before pruning, for a pruner), and the
+    intercepts and biases.
     """
     inner, weights = model_weights(model)
-    if is_mlp(inner):
-        n_intercepts = sum(np.size(b) for b in inner.intercepts_)
-    else:
-        n_intercepts = np.size(getattr(inner, "intercept_", ()))
     if not sparse:
-        return DENSE_FLOAT_BYTES * (sum(W.size for W in weights) + n_intercepts)
-    n_values = sum(int(np.count_nonzero(W)) for W in weights) + n_intercepts
+        return DENSE_FLOAT_BYTES * _dense_size(model, inner, weights)
+    n_values = sum(int(np.count_nonzero(W)) for W in weights) + _n_intercepts(inner)
     return DENSE_FLOAT_BYTES * n_values + sum(index_bytes(W != 0) for W in weights)
+
+
+def _n_intercepts(inner):
+    """Number of intercepts (a linear model) or biases (a network)."""
+    if is_mlp(inner):
+        return sum(np.size(b) for b in inner.intercepts_)
+    return np.size(getattr(inner, "intercept_", ()))
 
 
 def _seed_unseeded(model, random_state):
@@ -482,8 +486,7 @@ def _dense_size(model, inner, weights):
         shapes = [np.shape(W) for W in dense] if is_mlp(inner) else [np.shape(dense)]
     if is_mlp(inner):
         return sum(a * b + b for a, b in shapes)
-    n_intercepts = np.size(getattr(inner, "intercept_", 0.0))
-    return sum(math.prod(s) for s in shapes) + n_intercepts
+    return sum(math.prod(s) for s in shapes) + _n_intercepts(inner)
 
 
 def _refit_linear(model, estimator, quantized, X, y, fit_params):
