@@ -24,6 +24,21 @@ def parse_args(description, flags=()):
     return parser.parse_args()
 
 
+def standardized_split(X, y, seed, test_size=0.25):
+    """A stratified split, standardized on the training part, without the
+    columns that are constant there: ``X_tr, X_te, y_tr, y_te``."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=seed
+    )
+    live = X_tr.std(axis=0) > 0
+    scaler = StandardScaler().fit(X_tr[:, live])
+    X_tr, X_te = scaler.transform(X_tr[:, live]), scaler.transform(X_te[:, live])
+    return X_tr, X_te, y_tr, y_te
+
+
 def run_interleaved(methods, repeats):
     """Run each ``name -> callable`` ``repeats`` times, alternating.
 

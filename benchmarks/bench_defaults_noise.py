@@ -32,12 +32,10 @@ import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import print_table, write_json
+from _harness import print_table, standardized_split, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 
 from skprune import CoefficientPruner, CoefficientQuantizer
 
@@ -104,12 +102,7 @@ def quantized(model, params, X_tr, y_tr, X_te, y_te, seed):
 
 
 def run_one(name, X, y, seed, noise, groups):
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=seed
-    )
-    live = X_tr.std(axis=0) > 0
-    scaler = StandardScaler().fit(X_tr[:, live])
-    X_tr, X_te = scaler.transform(X_tr[:, live]), scaler.transform(X_te[:, live])
+    X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed)
     y_tr = flip_labels(y_tr, noise, seed)
     rows = []
 

@@ -20,13 +20,11 @@ import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, write_json
+from _harness import parse_args, print_table, standardized_split, write_json
 from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 
 from skprune import CoefficientPruner, CoefficientQuantizer
 
@@ -59,12 +57,7 @@ def quantized(model, X_tr, y_tr, X_te, y_te, configs, row, prefix=""):
 
 
 def run_one(name, X, y, seed, network):
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=seed
-    )
-    live = X_tr.std(axis=0) > 0
-    scaler = StandardScaler().fit(X_tr[:, live])
-    X_tr, X_te = scaler.transform(X_tr[:, live]), scaler.transform(X_te[:, live])
+    X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed)
     rows = []
     linear = LogisticRegression(max_iter=2000).fit(X_tr, y_tr)
     row = {"data": name, "seed": seed, "model": "logistic"}
