@@ -20,18 +20,6 @@ from skprune._quantizer import float_bytes, kmeans_1d, model_weights
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return scale(X), y
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return scale(X), y
-
-
 def f32(values):
     return np.asarray(values, dtype=np.float32).astype(np.float64)
 
