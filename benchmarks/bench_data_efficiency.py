@@ -37,6 +37,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -57,10 +58,46 @@ MODELS = {
 }
 
 
-def methods_for(model_name, only=None):
-    """(label, strategy, keep) of every configuration run for a model (those
-    whose strategy is in ``only``, when given)."""
-    return [m for m in _methods_for(model_name) if only is None or m[1] in only]
+def methods_for(model_name, only=None, study=False):
+    """(label, strategy, keep, options) of every configuration run for a
+    model (those whose strategy is in ``only``, when given); ``study``: the
+    weighted rule's variants behind its default instead."""
+    methods = STUDY if study else _methods_for(model_name)
+    return [m for m in methods if only is None or m[1] in only]
+
+
+# The weighted rule's candidates for the default of a cost (--study): the
+# uniform share of the inclusion probabilities, the cost, label cleaning
+# before the draw, and pilot scoring instead of out-of-fold models.
+STUDY = [
+    ("grand / weighted, out of fold", "grand", "weighted", {}),
+    (
+        "grand / weighted, out of fold, share 0.8",
+        "grand",
+        "weighted",
+        {"uniform_share": 0.8},
+    ),
+    ("grand / weighted, clean labels", "grand", "weighted", {"clean_labels": True}),
+    ("grand / weighted, pilot", "grand", "weighted", {"pilot": True}),
+    (
+        "grand / weighted, pilot, share 0.2",
+        "grand",
+        "weighted",
+        {"pilot": True, "uniform_share": 0.2},
+    ),
+    (
+        "grand / weighted, pilot, share 0",
+        "grand",
+        "weighted",
+        {"pilot": True, "uniform_share": 0.0},
+    ),
+    ("mmse / weighted, pilot", "mmse", "weighted", {"pilot": True}),
+    ("loss / weighted, pilot", "loss", "weighted", {"pilot": True}),
+    ("el2n / weighted, pilot", "el2n", "weighted", {"pilot": True}),
+    ("prototype / weighted", "prototype", "weighted", {}),
+    ("margin / coverage, pilot", "margin", "coverage", {"pilot": True}),
+    ("margin / coverage, clean labels", "margin", "coverage", {"clean_labels": True}),
+]
 
 
 def _methods_for(model_name):
@@ -72,10 +109,10 @@ def _methods_for(model_name):
                 rules.append("weighted")
         else:
             rules = [resolve_keep("auto", strategy)]
-        out += [(f"{strategy} / {rule}", strategy, rule) for rule in rules]
-    out.append(("noise / easy", "noise", "easy"))
+        out += [(f"{strategy} / {rule}", strategy, rule, {}) for rule in rules]
+    out.append(("noise / easy", "noise", "easy", {}))
     if model_name == "logistic":
-        out += [(f"{s} / auto", s, "auto") for s in SELECTORS]
+        out += [(f"{s} / auto", s, "auto", {}) for s in SELECTORS]
     return out
 
 
@@ -105,21 +142,52 @@ def iht_accuracy(model, X, y, X_te, y_te, n_keep, seed):
     try:
         X_res, y_res = sampler.fit_resample(X, y)
     except ValueError:
-        return np.nan
-    return float(clone(model).fit(X_res, y_res).score(X_te, y_te))
+        return np.nan, np.nan
+    return test_scores(clone(model).fit(X_res, y_res), X_te, y_te)
+
+
+def test_scores(model, X_te, y_te):
+    """Test accuracy and test log-loss of a fitted classifier (probabilities
+    clipped as scikit-learn's log_loss does; every class is in y_te)."""
+    proba = model.predict_proba(X_te)
+    full = np.zeros((len(y_te), int(y_te.max()) + 1))
+    full[:, model.classes_] = proba
+    return float(model.score(X_te, y_te)), float(
+        log_loss(y_te, full, labels=np.arange(full.shape[1]))
+    )
 
 
 def run_split(
-    name, X_all, y_all, noise, seed, model_names, fractions, check, only=None
+    name,
+    X_all,
+    y_all,
+    noise,
+    seed,
+    model_names,
+    fractions,
+    check,
+    only=None,
+    study=False,
 ):
     # one BLAS / OpenMP thread per worker: the workers already use every core
     with threadpool_limits(1):
         return _run_split(
-            name, X_all, y_all, noise, seed, model_names, fractions, check, only
+            name,
+            X_all,
+            y_all,
+            noise,
+            seed,
+            model_names,
+            fractions,
+            check,
+            only,
+            study,
         )
 
 
-def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, only):
+def _run_split(
+    name, X_all, y_all, noise, seed, model_names, fractions, check, only, study
+):
     warnings.filterwarnings("ignore")
     rng = np.random.RandomState(seed)
     X, X_te, y, y_te = train_test_split(
@@ -138,7 +206,7 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, o
         for fraction in fractions:
             n_keep = round(fraction * len(y))
 
-            def record(method, accuracy, model_name=model_name, fraction=fraction):
+            def record(method, scores, model_name=model_name, fraction=fraction):
                 rows.append(
                     {
                         "data": name,
@@ -147,7 +215,8 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, o
                         "model": model_name,
                         "fraction": fraction,
                         "method": method,
-                        "test_acc": accuracy,
+                        "test_acc": scores[0],
+                        "test_logloss": scores[1],
                     }
                 )
 
@@ -156,19 +225,33 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, o
                 sub = SampleSubsetter(
                     model, n_keep=n_keep, strategy="random", random_state=1000 + r
                 ).fit(X, y)
-                draws.append(sub.score(X_te, y_te))
-            record("random", float(np.mean(draws)))
-            for label, strategy, keep in methods_for(model_name, only):
+                draws.append(test_scores(sub, X_te, y_te))
+            record("random", tuple(np.mean(draws, axis=0)))
+            pilot = None
+            for label, strategy, keep, options in methods_for(model_name, only, study):
+                options = dict(options)
+                if not study:
+                    # what SampleSubsetter.fit does with its defaults
+                    plan = SampleSubsetter(
+                        model, strategy=strategy, keep=keep
+                    )._scoring_plan(weights_ok=True)
+                    options = {"pilot": plan[0], "clean_labels": plan[1]}
+                source = oof
+                if options.pop("pilot", False):
+                    if pilot is None:
+                        pilot = scout._out_of_fold(X, y, {}, n_keep=n_keep, pilot=True)
+                    source = pilot
                 selection = choose_rows(
                     X,
                     y,
-                    oof,
+                    source,
                     strategy=strategy,
                     keep=keep,
                     n_keep=n_keep,
                     stratify=True,
                     reweight=False,
                     random_state=seed,
+                    **options,
                 )
                 mask, weights = selection.mask, selection.weights
                 fitted = clone(model).fit(
@@ -176,21 +259,28 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, o
                     y[mask],
                     sample_weight=None if weights is None else weights[mask],
                 )
-                record(label, float(fitted.score(X_te, y_te)))
-                if check and fraction == fractions[0] and model_name == "logistic":
+                record(label, test_scores(fitted, X_te, y_te))
+                if (
+                    check
+                    and fraction == fractions[0]
+                    and model_name == "logistic"
+                    and "uniform_share" not in options
+                ):
                     # the shortcut is exactly what SampleSubsetter.fit does
                     sub = SampleSubsetter(
                         LogisticRegression(max_iter=1000),
                         n_keep=n_keep,
                         strategy=strategy,
                         keep=keep,
+                        score_by="pilot" if source is pilot else "out_of_fold",
+                        clean_labels=options.get("clean_labels", "auto"),
                         random_state=seed,
                     ).fit(X, y)
                     assert np.array_equal(sub.sample_mask_, mask), label
                     if weights is not None:
                         assert np.array_equal(sub.sample_weight_, weights[mask])
                     assert np.allclose(sub.estimator_.coef_, fitted.coef_), label
-            if model_name == "logistic" and only is None:
+            if model_name == "logistic" and only is None and not study:
                 record(
                     "InstanceHardnessThreshold",
                     iht_accuracy(model, X, y, X_te, y_te, n_keep, seed),
@@ -199,29 +289,60 @@ def _run_split(name, X_all, y_all, noise, seed, model_names, fractions, check, o
 
 
 def summarise(rows, fractions, model_name, noise=None):
+    """Per method and kept fraction: mean test accuracy and log-loss over the
+    sets, their differences with random rows, and the number of sets whose
+    log-loss (mean over seeds) is worse than random rows'."""
     sel = [
         r
         for r in rows
         if r["model"] == model_name and (noise is None or r["noise"] == noise)
     ]
     methods = sorted({r["method"] for r in sel}, key=lambda m: (m != "random", m))
+    sets = sorted({r["data"] for r in sel})
+
+    def per_set(method, fraction, key):
+        return np.array(
+            [
+                np.nanmean(
+                    [
+                        r[key]
+                        for r in sel
+                        if r["method"] == method
+                        and r["fraction"] == fraction
+                        and r["data"] == name
+                    ]
+                )
+                for name in sets
+            ]
+        )
+
     table = []
     for method in methods:
         entry = {"method": method}
         for fraction in fractions:
-            values = [
-                r["test_acc"]
-                for r in sel
-                if r["method"] == method and r["fraction"] == fraction
-            ]
-            entry[f"{fraction:.0%}"] = float(np.nanmean(values))
+            acc = per_set(method, fraction, "test_acc")
+            loss = per_set(method, fraction, "test_logloss")
+            base_acc = per_set("random", fraction, "test_acc")
+            base_loss = per_set("random", fraction, "test_logloss")
+            f = f"{fraction:.0%}"
+            entry[f"acc {f}"] = float(np.nanmean(acc))
+            entry[f"ll {f}"] = float(np.nanmean(loss))
+            entry[f"d acc {f}"] = f"{100 * np.nanmean(acc - base_acc):+.1f}"
+            entry[f"d ll {f}"] = f"{np.nanmean(loss - base_loss):+.3f}"
+            entry[f"ll worse {f}"] = f"{int(np.sum(loss > base_loss))}/{len(sets)}"
         table.append(entry)
-    base = next(t for t in table if t["method"] == "random")
-    for entry in table:
-        entry["vs random (pt)"] = " ".join(
-            f"{100 * (entry[f'{f:.0%}'] - base[f'{f:.0%}']):+.1f}" for f in fractions
-        )
     return table
+
+
+def summary_columns(fractions):
+    return [
+        "method",
+        *[
+            f"{k} {f:.0%}"
+            for f in fractions
+            for k in ("acc", "d acc", "ll", "d ll", "ll worse")
+        ],
+    ]
 
 
 def main():
@@ -235,6 +356,11 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument(
         "--only", default=None, help="run these strategies only (and random)"
+    )
+    parser.add_argument(
+        "--study",
+        action="store_true",
+        help="the weighted rule's variants behind the default of a cost",
     )
     args = parser.parse_args()
     seeds = range(args.repeats or (1 if args.quick else 5))
@@ -263,24 +389,27 @@ def main():
             fractions,
             check=i == 0,
             only=None if args.only is None else args.only.split(","),
+            study=args.study,
         )
         for i, task in enumerate(tasks)
     )
     rows = [row for result in results for row in result]
-    columns = ["method", *[f"{f:.0%}" for f in fractions], "vs random (pt)"]
+    columns = summary_columns(fractions)
     summary = {}
     for model_name in model_names:
         for noise in [None, *noises]:
             what = "all noise levels" if noise is None else f"{noise:.0%} flipped"
             print(
-                f"\n{model_name}: mean test accuracy over {len(data)} data sets, "
-                f"{what}, {len(seeds)} seeds"
+                f"\n{model_name}: mean test accuracy and log-loss (ll) over "
+                f"{len(data)} data sets, {what}, {len(seeds)} seeds; d: minus "
+                "random rows (accuracy in points); ll worse: sets whose "
+                "log-loss is worse than random rows'"
             )
             table = summarise(rows, fractions, model_name, noise)
             print_table(table, columns)
             summary[f"{model_name} {what}"] = table
         print(f"\n{model_name}, keep='auto' of each strategy minus random (pt):")
-        for strategy in (*SCORED, "noise"):
+        for strategy in () if args.study else (*SCORED, "noise"):
             if args.only is not None and strategy not in args.only.split(","):
                 continue
             label = "noise / easy" if strategy == "noise" else auto_label(strategy)

@@ -146,6 +146,11 @@ class OutOfFold:
             out[test] = values
         return out
 
+    @property
+    def curvature_rows(self):
+        """The rows the scorer's Hessian is estimated on: all of them."""
+        return None
+
     @cached_property
     def proba(self):
         """Out-of-fold class probabilities, shape (n_samples, n_classes).
@@ -153,26 +158,13 @@ class OutOfFold:
         From ``predict_proba`` when the scorer has it, else a sigmoid/softmax
         of its decision values (uncalibrated, but ordered alike).
         """
-        softmax_model = getattr(self.scorer, "multi_class", "auto") in (
-            "auto",
-            "multinomial",
-            "deprecated",
-        ) and (
-            len(self.classes) == 2
-            or getattr(self.scorer, "solver", None) != "liblinear"
-        )
-        if type(self.scorer) is LogisticRegression and softmax_model:
+        if is_softmax_logistic(self.scorer, len(self.classes)) or not hasattr(
+            self.scorer, "predict_proba"
+        ):
             # predict_proba of a logistic regression is exactly the sigmoid
             # (softmax) of its decision values: reuse the one-pass decision
-            decision = self.decision
-        elif hasattr(self.scorer, "predict_proba"):
-            return self._oof("predict_proba")
-        else:
-            decision = self.decision
-        if decision.ndim == 1:
-            positive = expit(decision)
-            return np.column_stack([1.0 - positive, positive])
-        return softmax(decision, axis=1)
+            return probabilities_from_decision(self.decision)
+        return self._oof("predict_proba")
 
     @cached_property
     def decision(self):
@@ -196,6 +188,40 @@ class OutOfFold:
     def predictions(self):
         """Out-of-fold predictions (regression)."""
         return self._oof("predict")
+
+
+def is_softmax_logistic(model, n_classes):
+    """Whether ``model`` is a ``LogisticRegression`` whose ``predict_proba``
+    on ``n_classes`` classes is the sigmoid (softmax) of its decision values,
+    not one-vs-rest."""
+    softmax_model = getattr(model, "multi_class", "auto") in (
+        "auto",
+        "multinomial",
+        "deprecated",
+    ) and (n_classes == 2 or getattr(model, "solver", None) != "liblinear")
+    return type(model) is LogisticRegression and softmax_model
+
+
+def probabilities_from_decision(decision):
+    """Class probabilities from decision values: a sigmoid of a 1-D array
+    (two classes), else a softmax over the columns."""
+    if decision.ndim == 1:
+        positive = expit(decision)
+        return np.column_stack([1.0 - positive, positive])
+    return softmax(decision, axis=1)
+
+
+# a row block holds at most this many values of the output (32 MB float64)
+BLOCK_VALUES = 2**22
+
+
+def row_block_views(X, n_columns=1):
+    """``X`` in consecutive row blocks (CSR blocks are views, no copy), each
+    small enough that a product with ``n_columns`` columns stays under
+    ``BLOCK_VALUES`` values."""
+    step = max(1024, BLOCK_VALUES // max(n_columns, 1))
+    for start in range(0, X.shape[0], step):
+        yield _row_block(X, slice(start, min(start + step, X.shape[0])))
 
 
 def _row_block(X, rows):

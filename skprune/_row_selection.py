@@ -7,7 +7,8 @@ mean "higher is easier" throughout. The rules:
 - ``top_k_rows``: the highest (``"easy"``) or lowest (``"hard"``) scores;
 - ``weighted_rows``: importance sampling without replacement, inclusion
   probabilities proportional to a hardness mixed with uniform, exact size
-  (Pareto sampling), inverse-probability weights for ``sample_weight``;
+  (randomized systematic sampling, exact probabilities), inverse-probability
+  weights for ``sample_weight``;
 - ``coverage_rows``: coverage-centric selection (CCS): set rows aside (the
   caller's likely-wrong labels), then sample evenly across equal-width score
   bins (water-filling);
@@ -95,6 +96,29 @@ def top_k_rows(
     return mask
 
 
+def inclusion_scale(importance, n_keep):
+    """The factor ``c`` of the inclusion probabilities ``min(1, c *
+    importance_i)`` that sum to ``n_keep`` (``inf`` when every row is kept).
+
+    >>> float(inclusion_scale(np.array([8.0, 1.0, 1.0, 1.0, 1.0]), 3))
+    0.5
+    """
+    importance = np.asarray(importance, dtype=np.float64)
+    n = len(importance)
+    if n_keep >= n:
+        return np.inf
+    if n_keep <= 0:
+        return 0.0
+    ranked = np.sort(importance)[::-1]
+    tails = np.cumsum(ranked[::-1])[::-1]  # tails[m] = sum of ranked[m:]
+    # rows too important to leave out are taken with certainty, the rest share
+    # what is left: the first m with ranked[m] * scale <= 1
+    n_certain = np.arange(n_keep)
+    scales = (n_keep - n_certain) / tails[:n_keep]
+    fits = ranked[:n_keep] * scales <= 1.0
+    return scales[np.argmax(fits)] if fits.any() else scales[-1]
+
+
 def inclusion_probabilities(importance, n_keep):
     """Inclusion probabilities ``pi_i = min(1, c * importance_i)`` summing to
     ``n_keep`` (rows too important to leave out are taken with certainty and
@@ -104,53 +128,70 @@ def inclusion_probabilities(importance, n_keep):
     [1.0, 0.5, 0.5, 0.5, 0.5]
     """
     importance = np.asarray(importance, dtype=np.float64)
-    n = len(importance)
-    if n_keep >= n:
-        return np.ones(n)
-    if n_keep <= 0:
-        return np.zeros(n)
-    order = np.argsort(-importance, kind="stable")
-    ranked = importance[order]
-    tails = np.cumsum(ranked[::-1])[::-1]  # tails[m] = sum of ranked[m:]
-    for n_certain in range(n_keep):
-        scale = (n_keep - n_certain) / tails[n_certain]
-        if ranked[n_certain] * scale <= 1.0:
-            break
-    probabilities = np.empty(n)
-    probabilities[order[:n_certain]] = 1.0
-    probabilities[order[n_certain:]] = np.minimum(ranked[n_certain:] * scale, 1.0)
-    return probabilities
+    scale = inclusion_scale(importance, n_keep)
+    if np.isinf(scale):
+        return np.ones(len(importance))
+    return np.minimum(importance * scale, 1.0)
 
 
-def pareto_sample(probabilities, n_keep, rng):
-    """Exactly ``n_keep`` rows drawn without replacement with inclusion
-    probabilities close to ``probabilities`` (Pareto sampling, Rosen 1997:
-    rank ``u/(1-u)`` over ``pi/(1-pi)`` and keep the smallest; rows with
-    ``pi = 1`` are always kept). Returns a boolean mask."""
-    u = rng.random_sample(len(probabilities))
-    with np.errstate(divide="ignore"):
-        odds = probabilities / (1.0 - probabilities)
-        keys = (u / (1.0 - u)) / odds
-    keys[probabilities >= 1.0] = -np.inf
+def systematic_sample(probabilities, n_keep, rng):
+    """Exactly ``n_keep`` rows drawn without replacement, row ``i`` with
+    inclusion probability exactly ``probabilities[i]`` (which sum to
+    ``n_keep``, each at most one): randomized systematic sampling (Madow
+    1949; Hartley & Rao 1962). The rows are put in a random order, each owns
+    an interval of its probability's length on ``[0, n_keep)``, and one
+    uniform start ``u`` picks the rows whose intervals hold ``u, u + 1, ...,
+    u + n_keep - 1``. Returns a boolean mask."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
     mask = np.zeros(len(probabilities), dtype=bool)
-    mask[np.argsort(keys, kind="stable")[:n_keep]] = True
+    if n_keep <= 0:
+        return mask
+    order = rng.permutation(len(probabilities))
+    ends = np.cumsum(probabilities[order])
+    ends *= n_keep / ends[-1]  # the total exactly n_keep
+    points = rng.random_sample() + np.arange(n_keep)
+    picks = np.searchsorted(ends, points, side="right")
+    mask[order[np.minimum(picks, len(order) - 1)]] = True
     return mask
 
 
 def weighted_rows(
-    hardness, n_keep, *, uniform_share, rng, groups=None, quotas=None, exclude=None
+    hardness,
+    n_keep,
+    *,
+    uniform_share,
+    rng,
+    groups=None,
+    quotas=None,
+    exclude=None,
+    pilot=None,
+    every_class=None,
 ):
     """Importance sampling: exactly ``n_keep`` rows (per group: its quota),
     drawn without replacement with inclusion probabilities proportional to
     ``(1 - uniform_share) * hardness / sum(hardness) + uniform_share / n``
     (OSMAC, Wang, Zhu & Ma 2018, with hardness ``|y - p| * ||x||``), capped at
-    one. Rows in ``exclude`` (boolean) are not drawn (the hardest of them stay
-    out when the quota needs some back): the group's probability is spread
-    over the others.
+    one. Nothing is set aside unless the caller says so: rows in ``exclude``
+    (boolean) are not drawn (the hardest of them stay out when the quota needs
+    some back) and the group's probability is spread over the others.
+
+    ``pilot`` (boolean) marks rows already drawn uniformly at random to fit
+    the scorer (OSMAC's first step): they are all kept, and the rest of the
+    group's quota is drawn from its other rows. A row's inclusion probability
+    is then that of the union of the two draws, ``a + (1 - a) * pi'_i`` with
+    ``a`` the group's pilot share and ``pi'_i`` its second-step probability,
+    so the pilot rows count in the estimate with the weight their design
+    gives them.
+
+    ``every_class`` (a list of row arrays, without ``groups``): the rows
+    are drawn together, and a class the draw left empty gets its most
+    probable row in place of the least probable kept row of a class that
+    keeps several.
 
     Returns ``(mask, weights)``: ``weights`` are ``1 / pi`` on the kept rows
     (Horvitz-Thompson: a weighted sum over the kept rows estimates the sum over
-    the group's rows that were not set aside) and zero elsewhere.
+    the group's rows that were not set aside, without bias) and zero
+    elsewhere.
     """
     hardness = np.asarray(hardness, dtype=np.float64)
     mask = np.zeros(len(hardness), dtype=bool)
@@ -171,11 +212,49 @@ def weighted_rows(
         total = h.sum()
         share = h / total if total > 0 else np.full(len(rows), 1.0 / len(rows))
         importance = (1.0 - uniform_share) * share + uniform_share / len(rows)
-        probabilities = inclusion_probabilities(importance, quota)
-        kept = pareto_sample(probabilities, quota, rng)
+        first = np.zeros(len(rows), dtype=bool) if pilot is None else pilot[rows]
+        n_first = int(first.sum())
+        second = int(quota) - n_first
+        if second < 0:
+            raise ValueError(
+                f"{n_first} pilot rows of a group cannot be kept within its "
+                f"quota of {int(quota)} rows; use a smaller pilot."
+            )
+        rest = np.flatnonzero(~first)
+        scale = inclusion_scale(importance[rest], second)
+        later = np.ones(len(rows)) if np.isinf(scale) else importance * scale
+        later = np.minimum(later, 1.0)
+        kept = first.copy()
+        kept[rest] = systematic_sample(later[rest], second, rng)
+        a = n_first / len(rows)
+        probabilities = a + (1.0 - a) * later
         mask[rows[kept]] = True
-        weights[rows[kept]] = 1.0 / probabilities[kept]
+        weights[rows] = 1.0 / np.maximum(probabilities, 1e-300)
+    if every_class is not None:
+        _keep_one_of_each(mask, weights, every_class, pilot)
+    weights[~mask] = 0.0
     return mask, weights
+
+
+def _keep_one_of_each(mask, inverse, classes, pilot):
+    """Swap rows so that every class keeps one: a class left empty takes its
+    most probable row (smallest ``inverse`` probability) in place of the least
+    probable kept row, not a pilot row, of a class that keeps several."""
+    owner = np.empty(len(mask), dtype=int)
+    for k, rows in enumerate(classes):
+        owner[rows] = k
+    for rows in classes:
+        if len(rows) == 0 or mask[rows].any():
+            continue
+        counts = np.bincount(owner[mask], minlength=len(classes))
+        spare = mask & (counts[owner] > 1)
+        if pilot is not None:
+            spare &= ~pilot
+        candidates = np.flatnonzero(spare)
+        if len(candidates) == 0:
+            continue
+        mask[candidates[np.argmax(inverse[candidates])]] = False
+        mask[rows[np.argmin(inverse[rows])]] = True
 
 
 def _water_fill(counts, budget):

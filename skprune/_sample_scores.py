@@ -11,12 +11,14 @@ selectors there, not scores.
 """
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils.extmath import row_norms
+from sklearn.utils.extmath import row_norms, safe_sparse_dot
 
 from ._label_noise import label_quality
+from ._oof import row_block_views
 from ._row_selection import SELECTORS, squared_distances_to
 
 # ``forgetting`` trains its scorer for this many passes over the data.
@@ -72,9 +74,109 @@ def grand(X, y, oof):
     model: exactly ``||p - onehot(y)|| * sqrt(||x||^2 + 1)`` (the ``+ 1`` is
     the intercept); for two classes this is ``sqrt(2) |y - p| sqrt(||x||^2 +
     1)``, OSMAC's optimal subsampling score (Wang, Zhu & Ma 2018). Row norms
-    of sparse ``X`` come from its stored values. Never positive."""
-    norms = np.sqrt(row_norms(X, squared=True) + 1.0)
+    of sparse ``X`` come from its stored values; without the ``+ 1`` for a
+    scorer with ``fit_intercept=False``. Never positive."""
+    norms = np.sqrt(row_norms(X, squared=True) + _has_intercept(oof))
     return -_onehot_residual_norm(oof.proba, oof.y_codes) * norms
+
+
+def _has_intercept(oof):
+    """Whether the scorer's linear model has an intercept (its gradient then
+    has one more coordinate, 1 per row)."""
+    return bool(getattr(oof.scorer, "fit_intercept", True))
+
+
+# mmse inverts the (n_features + 1) * n_outputs square Hessian: at most this
+# many parameters.
+MMSE_MAX_PARAMETERS = 2048
+
+
+def mmse(X, y, oof):
+    """Minus OSMAC's ``mMSE`` cost (Wang, Zhu & Ma 2018): the norm of the
+    per-row gradient of the log-loss of a linear model after the inverse
+    Hessian, ``||M^-1 g_i||`` with ``g_i = (p_i - onehot(y_i)) (x) [x_i, 1]``;
+    for two classes ``|y - p| ||M^-1 [x, 1]||`` with ``M = mean p (1 - p)
+    [x, 1] [x, 1]^T``. Rows that move the fitted coefficients most (in their
+    own metric, not the features') cost most (no intercept coordinate for a
+    scorer with ``fit_intercept=False``). ``M`` is estimated on the rows
+    the scorer was fit on (the pilot, or all rows out of fold; a
+    pseudo-inverse for the softmax's redundant parameters). Never positive."""
+    proba, codes = oof.proba, oof.y_codes
+    n_classes = proba.shape[1]
+    n_outputs = 1 if n_classes == 2 else n_classes
+    intercept = _has_intercept(oof)
+    n_params = (X.shape[1] + intercept) * n_outputs
+    if n_params > MMSE_MAX_PARAMETERS:
+        raise ValueError(
+            f'strategy="mmse" inverts the Hessian of {n_params} parameters '
+            f"((n_features + 1) x {n_outputs} outputs), more than "
+            f'{MMSE_MAX_PARAMETERS}; use strategy="grand" (OSMAC\'s mVc cost, '
+            "which needs no Hessian)."
+        )
+    rows = oof.curvature_rows
+    rows = np.arange(X.shape[0]) if rows is None else np.flatnonzero(rows)
+    Xr, pr = _with_intercept(X[rows], intercept), proba[rows]
+    if n_outputs == 1:
+        curvature = pr[:, 1] * (1.0 - pr[:, 1])
+        hessian = np.asarray(
+            safe_sparse_dot(Xr.T, _scale_rows(Xr, curvature), dense_output=True)
+        )
+        hessian = hessian / len(rows)
+    else:
+        blocks = [
+            [
+                np.asarray(
+                    safe_sparse_dot(
+                        Xr.T,
+                        _scale_rows(Xr, pr[:, k] * ((k == m) - pr[:, m])),
+                        dense_output=True,
+                    )
+                )
+                for m in range(n_classes)
+            ]
+            for k in range(n_classes)
+        ]
+        hessian = np.block(blocks) / len(rows)
+    inverse = np.linalg.pinv(hessian, hermitian=True)
+    residual = proba.copy()
+    residual[np.arange(len(codes)), codes] -= 1.0
+    out = np.empty(X.shape[0])
+    start = 0
+    for block in row_block_views(X, n_columns=n_params):
+        stop = start + block.shape[0]
+        Xb = _with_intercept(block, intercept)
+        if n_outputs == 1:
+            moved = np.asarray(safe_sparse_dot(Xb, inverse, dense_output=True))
+            out[start:stop] = np.abs(residual[start:stop, 1]) * np.linalg.norm(
+                moved, axis=1
+            )
+        else:
+            d = Xb.shape[1]
+            tensor = inverse.reshape(n_classes, d, n_classes, d)
+            moved = np.zeros((block.shape[0], n_classes * d))
+            for m in range(n_classes):
+                part = tensor[:, :, m, :].reshape(n_classes * d, d)
+                moved += residual[start:stop, m, np.newaxis] * np.asarray(
+                    safe_sparse_dot(Xb, part.T, dense_output=True)
+                )
+            out[start:stop] = np.linalg.norm(moved, axis=1)
+        start = stop
+    return -out
+
+
+def _with_intercept(X, intercept=True):
+    if not intercept:
+        return X
+    ones = np.ones((X.shape[0], 1))
+    if sparse.issparse(X):
+        return sparse.hstack([X, ones], format="csr")
+    return np.hstack([X, ones])
+
+
+def _scale_rows(X, factors):
+    if sparse.issparse(X):
+        return sparse.diags(factors) @ X
+    return X * factors[:, np.newaxis]
 
 
 def forgetting(X, y, oof):
@@ -140,6 +242,7 @@ STRATEGIES = {
     "forgetting": forgetting,
     "noise": noise,
     "prototype": prototype,
+    "mmse": mmse,
 }
 
 # Every strategy name a user may pass: the scores above and the greedy
@@ -152,4 +255,8 @@ REGRESSION_STRATEGIES = ("random", "loss", "kcenter", "herding")
 # ``keep="weighted"`` samples in proportion to. ``prototype``'s cost, the
 # distance to the class centre, is a leverage-like importance (Munteanu et al.
 # 2018 sample logistic regression by leverage / sensitivity).
-COST_STRATEGIES = ("loss", "el2n", "grand", "prototype")
+COST_STRATEGIES = ("loss", "el2n", "grand", "mmse", "prototype")
+
+# Strategies that read a model's predictions of every row: scored out of fold,
+# or by a pilot model (``score_by``).
+MODEL_STRATEGIES = ("margin", "loss", "el2n", "grand", "mmse", "noise")

@@ -16,9 +16,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import has_fit_parameter, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    has_fit_parameter,
+    validate_data,
+)
 
 from ._oof import OutOfFold
+from ._pilot import Pilot, draw_pilot, pilot_size
 from ._pruning import blas_threads
 from ._row_selection import (
     SELECTORS,
@@ -30,6 +35,7 @@ from ._row_selection import (
 )
 from ._sample_scores import (
     COST_STRATEGIES,
+    MODEL_STRATEGIES,
     REGRESSION_STRATEGIES,
     STRATEGIES,
     STRATEGY_NAMES,
@@ -41,7 +47,7 @@ from .utils._validation import take_rows
 # keep="weighted": share of the inclusion probability spread uniformly (the
 # rest follows the hardness), which bounds the inverse-probability weights.
 # Chosen in benchmarks/bench_data_efficiency.py.
-WEIGHTED_UNIFORM_SHARE = 0.5
+WEIGHTED_UNIFORM_SHARE = 0.2
 
 # keep="coverage": equal-width score bins, as in the CCS repository.
 COVERAGE_BINS = 50
@@ -136,15 +142,21 @@ def choose_rows(
     reweight,
     random_state,
     weights_ok=True,
+    clean_labels=False,
+    uniform_share=WEIGHTED_UNIFORM_SHARE,
 ):
     """Score the rows of ``X`` and pick exactly the kept ones.
 
-    ``oof`` is the :class:`~skprune._oof.OutOfFold` of the scorer (read only
-    when the strategy or the rule needs it); ``n_keep`` the exact count, or
-    ``None`` to remove exactly the flagged rows (``strategy="noise"``). Pure
-    apart from ``oof``'s cached predictions, which lets one set of fold models
-    serve many counts and rules. ``weights_ok`` says whether the kept rows can
-    carry weights (what ``keep="auto"`` may choose).
+    ``oof`` is the :class:`~skprune._oof.OutOfFold` of the scorer, or the
+    :class:`~skprune._pilot.Pilot` (read only when the strategy or the rule
+    needs it; a pilot's rows are kept by the weighted rule, which counts them
+    in its design); ``n_keep`` the exact count, or ``None`` to remove exactly
+    the flagged rows (``strategy="noise"``). Pure apart from ``oof``'s cached
+    predictions, which lets one set of fold models serve many counts and
+    rules. ``weights_ok`` says whether the kept rows can carry weights (what
+    ``keep="auto"`` may choose); ``clean_labels`` sets the rows confident
+    learning flags aside before either sampling rule draws (``"auto"``: for
+    ``"coverage"`` only).
     """
     classifier = oof.is_classifier
     n_samples = X.shape[0]
@@ -197,6 +209,13 @@ def choose_rows(
                 quotas = allocate(np.maximum(clean, 1), n_keep)
     else:
         quotas = allocate(sizes, n_keep) if classifier and stratify else None
+    every_class = None
+    if rule == "weighted":
+        # importance sampling spreads the rows over the classes by their cost
+        # (OSMAC: the rare class's rows are the informative ones), so the
+        # classes get no quotas; stratify still keeps a row of each
+        every_class = groups if quotas is not None else None
+        quotas = None
     if quotas is None:
         groups = None
 
@@ -208,18 +227,28 @@ def choose_rows(
             scores, n_keep, keep=rule, groups=groups, quotas=quotas, drop_first=issues
         )
     else:
-        # both sampling rules set the likely-wrong labels aside first
-        if classifier:
+        if clean_labels == "auto":
+            clean_labels = rule == "coverage" and classifier
+        if clean_labels:
             issues = oof.label_issues.flagged
         if rule == "weighted":
             mask, weights = weighted_rows(
                 -scores,
                 n_keep,
-                uniform_share=WEIGHTED_UNIFORM_SHARE,
+                uniform_share=uniform_share,
                 rng=rng,
                 groups=groups,
                 quotas=quotas,
                 exclude=issues,
+                pilot=getattr(oof, "rows", None),
+                every_class=every_class,
+            )
+            # one constant for all rows, so that the weights average one over
+            # the kept rows in expectation: a penalty then weighs as much as
+            # on n_keep unweighted rows (the Horvitz-Thompson weights sum to
+            # the number of rows drawn from, n/n_keep times more)
+            weights *= n_keep / _rows_drawn_from(
+                n_samples, issues, groups, quotas, n_keep
             )
         else:
             mask = coverage_rows(
@@ -279,8 +308,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         - ``"el2n"``: minus ``||p(x) - onehot(y)||_2`` (Paul et al. 2021);
         - ``"grand"``: minus the per-row gradient norm of the log-loss of a
           linear model, ``||p - onehot(y)|| * sqrt(||x||^2 + 1)`` (Paul et
-          al. 2021); for two classes this is OSMAC's optimal subsampling
-          score ``|y - p| ||x||`` (Wang, Zhu & Ma 2018);
+          al. 2021); for two classes this is OSMAC's ``mVc`` cost
+          ``|y - p| ||x||`` (Wang, Zhu & Ma 2018);
+        - ``"mmse"``: minus OSMAC's ``mMSE`` cost, the same gradient after the
+          scorer's inverse Hessian ``||M^-1 g_i||`` (at most 2048 parameters);
         - ``"forgetting"``: minus how often a row flips from right to wrong
           across ``partial_fit`` epochs of an SGD scorer (Toneva et al. 2019);
         - ``"noise"``: label quality, the out-of-fold normalized margin
@@ -301,20 +332,29 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
     keep : {"auto", "easy", "hard", "weighted", "coverage"}, default="auto"
         How scores become the kept rows:
 
-        - ``"weighted"``: importance sampling. Rows are drawn without
-          replacement, exactly ``n_keep`` of them (Pareto sampling), with
-          inclusion probability ``pi_i`` proportional to the cost (minus the
-          score) mixed half and half with uniform, and the estimator gets
-          ``sample_weight = 1 / pi_i`` (times any ``sample_weight`` you pass),
-          so the weighted kept rows estimate the training objective over the
-          rows not set aside (OSMAC, Wang, Zhu & Ma 2018; Pareto sampling
-          meets the ``pi_i`` closely, not exactly). Needs a cost:
-          ``"loss"``, ``"el2n"``, ``"grand"``, ``"prototype"`` or a callable
-          whose scores are never positive, and an estimator whose ``fit``
-          takes ``sample_weight``;
+        - ``"weighted"``: importance sampling (OSMAC, Wang, Zhu & Ma 2018).
+          Rows are drawn without replacement, exactly ``n_keep`` of them
+          (randomized systematic sampling, which meets every inclusion
+          probability exactly), with inclusion probability ``pi_i``
+          proportional to the cost (minus the score) mixed with uniform (a
+          fifth of it spread evenly, which bounds the weights), and the
+          estimator gets ``sample_weight = (n_keep / n) / pi_i`` (times any
+          ``sample_weight`` you pass). Nothing is set aside: the weighted
+          kept rows estimate the training objective over **every** row
+          without bias, scaled so that the weights average one (a penalty
+          then weighs as much as on ``n_keep`` unweighted rows). With a
+          pilot (``score_by``), the pilot rows are kept and the rest drawn
+          from the other rows; each row's ``pi_i`` is that of the union of
+          the two draws. The rows are not split over the classes in
+          proportion: the cost decides where they go (the rare class is
+          where the information is). Needs a cost: ``"loss"``, ``"el2n"``,
+          ``"grand"``, ``"mmse"``, ``"prototype"`` or a callable whose
+          scores are never positive, and an estimator whose ``fit`` takes
+          ``sample_weight``;
         - ``"coverage"``: coverage-centric selection (CCS, Zheng et al. 2023):
           the kept rows are spread evenly over 50 equal-width score bins
-          (sparse bins kept whole, dense ones subsampled at random);
+          (sparse bins kept whole, dense ones subsampled at random), after
+          setting aside the likely-wrong labels (``clean_labels="auto"``);
         - ``"easy"``: the highest scores; ``"hard"``: the lowest;
         - ``"auto"``: ``"weighted"`` for a cost, ``"coverage"`` for any
           other ranking (``"margin"``, ``"forgetting"``, a callable with
@@ -324,14 +364,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
           labels out first for ``"noise"``; k-center and herding take only
           ``"auto"``.
 
-        For classifiers, both sampling rules first set aside the rows
-        confident learning flags as likely mislabelled (as CCS drops the
-        hardest rows; the flags are those of ``strategy="noise"``), taking
-        back the least hard of them only when the count needs them. In
-        ``benchmarks/bench_data_efficiency.py`` (real data sets, clean and
-        with 10 % / 20 % flipped labels) this is what beats random rows;
-        ``"easy"`` and ``"hard"`` lose to random rows there at most fractions
-        (see the README's table).
+        What each rule buys against random rows of the same size, in
+        accuracy and in test log-loss, clean and with flipped labels, is
+        measured by ``benchmarks/bench_data_efficiency.py`` (see the
+        README's table).
 
     stratify : bool, default=True
         Classification: split the kept count over classes in proportion to
@@ -346,12 +382,46 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         its estimated true size after its wrong labels are removed.
 
     scoring_estimator : object, default=None
-        Model whose out-of-fold predictions score the rows (and flag likely
-        wrong labels). ``None`` uses a clone of ``estimator`` when it gives
+        Model whose predictions score the rows (and flag likely wrong
+        labels). ``None`` uses a clone of ``estimator`` when it gives
         probabilities or decision values (classifiers) or predictions
         (regressors), else ``LogisticRegression``. Probability-based
         strategies use ``predict_proba`` when present, otherwise a softmax of
         ``decision_function``.
+
+    score_by : {"auto", "pilot", "out_of_fold"}, default="auto"
+        Which model scores the rows, for the strategies that read a model's
+        predictions (``"margin"``, ``"loss"``, ``"el2n"``, ``"grand"``,
+        ``"mmse"``, ``"noise"``):
+
+        - ``"pilot"``: OSMAC's two steps. The scorer is fit once on a uniform
+          pilot sample of ``pilot_size`` rows (stratified by class with
+          ``stratify``), then scores every row in one pass over ``X`` (row
+          blocks; O(nnz) for a linear scorer). The weighted rule keeps the
+          pilot rows (see ``keep``). Costs one small fit and one prediction
+          pass;
+        - ``"out_of_fold"``: every row is scored by a model fit on the other
+          folds of ``cv`` (``cv`` fits on most of the data);
+        - ``"auto"``: a pilot for the weighted rule, out of fold for the
+          rankings (a pilot would rank its own rows in-sample) and wherever
+          wrong labels are looked for (``strategy="noise"``,
+          ``clean_labels``).
+
+    pilot_size : int >= 2 or "auto", default="auto"
+        Rows of the pilot (``score_by``). ``"auto"``: ``max(1000, 10 *
+        n_features)``, at most half the kept rows, at least one per class.
+        An explicit size is capped at the kept rows, which include it.
+
+    clean_labels : bool or "auto", default="auto"
+        Classification: set aside the rows confident learning flags as
+        likely mislabelled (the flags of ``strategy="noise"``, from
+        out-of-fold models) before a sampling rule draws, taking back the
+        least hard of them only when the count needs them. ``"auto"``: for
+        ``keep="coverage"`` (as CCS drops the hardest rows), never for
+        ``keep="weighted"``, whose weights estimate the whole objective. It
+        buys accuracy under label noise and costs calibration: on clean
+        labels the kept set looks separable and the probabilities become
+        overconfident (``benchmarks/bench_data_efficiency.py``, README).
 
     cv : int, cross-validation generator or iterable, default=5
         Folds of the out-of-fold scoring; an int gives ``StratifiedKFold``
@@ -382,11 +452,16 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
     sample_weight_ : ndarray of shape (n_keep,) or None
         The weights the selection gave the kept rows (in the order of
         ``sample_indices_``; the estimator got them times any
-        ``sample_weight`` you passed); ``None`` for unweighted rules.
+        ``sample_weight`` you passed): ``(n_keep / n) / pi_i`` for the
+        weighted rule; ``None`` for unweighted rules.
+
+    pilot_indices_ : ndarray of int or None
+        The pilot rows, sorted, when a pilot scored the rows; ``None``
+        otherwise.
 
     label_issues_ : ndarray of bool of shape (n_samples,) or None
         The rows confident learning flagged as likely mislabelled, when the
-        strategy or rule used them.
+        strategy or ``clean_labels`` used them.
 
     keep_ : str
         The rule that was applied (what ``keep="auto"`` resolved to).
@@ -404,9 +479,11 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
     Notes
     -----
-    Model-based scores are out of fold: each row is scored by a model fit on
-    the other folds. k-center and herding never build an ``n x n`` distance
-    matrix (one distance vector, updated per pick); scores on CSR ``X`` stay
+    Model-based scores come from a pilot model or from out-of-fold models
+    (``score_by``): a row is never judged by a model that saw it, except the
+    pilot rows by the pilot model. k-center and herding never build an
+    ``n x n`` distance matrix (one distance vector, updated per pick); scores
+    on CSR ``X`` stay
     O(nnz). ``X`` may hold NaN when the estimator accepts it, except for the
     strategies that measure distances or norms on ``X`` (``"grand"``,
     ``"prototype"``, ``"kcenter"``, ``"herding"``).
@@ -440,6 +517,12 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         "stratify": ["boolean"],
         "reweight": ["boolean"],
         "scoring_estimator": [HasMethods(["fit"]), None],
+        "score_by": [StrOptions({"auto", "pilot", "out_of_fold"})],
+        "pilot_size": [
+            Interval(Integral, 2, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "clean_labels": ["boolean", StrOptions({"auto"})],
         "cv": ["cv_object"],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -456,6 +539,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         stratify=True,
         reweight=False,
         scoring_estimator=None,
+        score_by="auto",
+        pilot_size="auto",
+        clean_labels="auto",
         cv=5,
         random_state=None,
         n_jobs=None,
@@ -468,6 +554,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self.stratify = stratify
         self.reweight = reweight
         self.scoring_estimator = scoring_estimator
+        self.score_by = score_by
+        self.pilot_size = pilot_size
+        self.clean_labels = clean_labels
         self.cv = cv
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -498,6 +587,19 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 "contains NaN; impute X first or use a strategy that scores "
                 'rows by a model ("margin", "loss", "el2n", "noise").'
             )
+        if self.clean_labels is True and not classifier:
+            raise ValueError(
+                "clean_labels=True sets aside rows whose class label looks "
+                "wrong, so it needs a classifier; got the regressor "
+                f"{type(self.estimator).__name__}."
+            )
+        if self.score_by == "pilot" and (name == "noise" or self.clean_labels is True):
+            what = 'strategy="noise"' if name == "noise" else "clean_labels=True"
+            raise ValueError(
+                f"{what} finds wrong labels, which needs every row judged by a "
+                'model that did not see it; use score_by="out_of_fold" (or '
+                '"auto").'
+            )
         resolve_keep(self.keep, strategy)  # rules that cannot apply: early error
         takes_weights = has_fit_parameter(self.estimator, "sample_weight")
         if (self.keep == "weighted" or self.reweight) and not takes_weights:
@@ -512,7 +614,41 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 )
             )
 
-    def _out_of_fold(self, X, y, fit_params):
+    def _scoring_plan(self, weights_ok):
+        """``(pilot, clean_labels)``: whether a pilot model scores the rows
+        (else out-of-fold models, fit only if something reads them), and
+        what ``clean_labels`` means here.
+
+        ``score_by="auto"`` scores by a pilot for the weighted rule (OSMAC's
+        two steps; in ``benchmarks/bench_data_efficiency.py`` as accurate as
+        out-of-fold scores and better calibrated, at a fraction of the cost)
+        and out of fold for the rankings (a pilot would rank its own rows
+        in-sample) and wherever wrong labels are looked for.
+        """
+        name = self.strategy if isinstance(self.strategy, str) else "callable"
+        rule = None
+        if name != "callable":
+            rule = resolve_keep(self.keep, self.strategy, weights_ok=weights_ok)
+        clean = self.clean_labels
+        if clean == "auto":
+            # CCS sets the hardest (likely mislabelled) rows aside before its
+            # bins; the weighted rule sets nothing aside
+            clean = (
+                self.score_by != "pilot"
+                and is_classifier(self.estimator)
+                and (rule == "coverage" or (rule is None and self.keep != "weighted"))
+            )
+        needs_oof = name == "noise" or clean
+        pilot = name in MODEL_STRATEGIES and (
+            self.score_by == "pilot"
+            or (self.score_by == "auto" and rule == "weighted" and not needs_oof)
+        )
+        return pilot, "auto" if self.clean_labels == "auto" and clean else clean
+
+    def _out_of_fold(self, X, y, fit_params, *, n_keep=None, pilot=False):
+        """The scorer's predictions of every row: an
+        :class:`~skprune._oof.OutOfFold`, or with ``pilot`` a
+        :class:`~skprune._pilot.Pilot` sized for ``n_keep`` kept rows."""
         classifier = is_classifier(self.estimator)
         if classifier:
             check_classification_targets(y)
@@ -531,6 +667,17 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             scorer = self.estimator if usable else LogisticRegression(max_iter=1000)
         if scorer is not self.estimator:  # the user's fit params are for theirs
             fit_params = {}
+        if pilot:
+            return Pilot(
+                X=X,
+                y=y,
+                y_codes=y_codes,
+                classes=classes,
+                scorer=clone(scorer),
+                rows=self._draw_pilot(X.shape[0], n_keep, y_codes, X.shape[1]),
+                random_state=self.random_state,
+                fit_params=fit_params,
+            )
         return OutOfFold(
             X=X,
             y=y,
@@ -543,10 +690,28 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             fit_params=fit_params,
         )
 
+    def _draw_pilot(self, n_samples, n_keep, y_codes, n_features):
+        """The pilot rows (boolean): uniform, stratified by class with
+        ``stratify`` (every class then keeps a row)."""
+        groups = None
+        n_classes = 1
+        if y_codes is not None and self.stratify:
+            groups = [np.flatnonzero(y_codes == k) for k in range(y_codes.max() + 1)]
+            n_classes = len(groups)
+        size = self.pilot_size
+        if size == "auto":
+            size = pilot_size(n_keep, n_features, n_classes)
+        size = max(min(size, n_keep), n_classes)  # the pilot rows are kept
+        # a stream of its own, apart from the one the sampling rules draw from
+        seed = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=2
+        )[1]
+        rng = np.random.RandomState(seed)
+        return draw_pilot(n_samples, size, rng, groups=groups)
+
     def _select(self, X, y, fit_params, *, weights_ok):
         """Score the rows and set the selection attributes."""
         self._check_params(X)
-        oof = self._out_of_fold(X, y, fit_params)
         auto_count = self.n_keep is None and self.prune_ratio == "auto"
         n_keep = None
         if not auto_count:
@@ -556,6 +721,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 n_keep=self.n_keep,
                 what="rows",
             )
+        pilot, clean_labels = self._scoring_plan(weights_ok)
+        oof = self._out_of_fold(X, y, fit_params, n_keep=n_keep, pilot=pilot)
         selection = choose_rows(
             X,
             oof.y,
@@ -567,6 +734,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             reweight=self.reweight,
             random_state=self.random_state,
             weights_ok=weights_ok,
+            clean_labels=clean_labels,
         )
         mask = selection.mask
         self.sample_mask_ = mask
@@ -577,6 +745,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         )
         self.label_issues_ = selection.label_issues
         self.keep_ = selection.rule
+        self.pilot_indices_ = np.flatnonzero(oof.rows) if pilot else None
         return selection
 
     def _validate(self, X, y):
@@ -612,12 +781,20 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self : object
         """
         fit_params = route_fit_params(self, fit_params)
+        X_given = X
         X, y = self._validate(X, y)
+        if fit_params.get("sample_weight") is not None:
+            fit_params = {
+                **fit_params,
+                "sample_weight": _check_sample_weight(
+                    fit_params["sample_weight"], X, ensure_non_negative=True
+                ),
+            }
         with _blas_threads(X, y, self.estimator):
-            self._fit(X, y, fit_params)
+            self._fit(X, y, fit_params, X_given)
         return self
 
-    def _fit(self, X, y, fit_params):
+    def _fit(self, X, y, fit_params, X_given):
         selection = self._select(
             X,
             y,
@@ -634,7 +811,11 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             if given is not None:
                 weights = weights * np.asarray(given, dtype=np.float64)
             kept_params["sample_weight"] = weights
-        self.estimator_ = clone(self.estimator).fit(X[mask], y[mask], **kept_params)
+        # a DataFrame reaches the estimator as the user gave it (its column
+        # names become the estimator's feature_names_in_)
+        X_kept = X_given.iloc[self.sample_indices_] if _is_frame(X_given) else X[mask]
+        y_kept = y[mask]
+        self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y):
@@ -656,6 +837,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         X_resampled : {ndarray, sparse matrix} of shape (n_keep, n_features)
         y_resampled : ndarray of shape (n_keep,)
         """
+        given_X, given_y = X, y
         X, y = self._validate(X, y)
         if self.keep == "weighted" or self.reweight:
             what = "reweight=True" if self.reweight else 'keep="weighted"'
@@ -667,7 +849,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         # weights_ok=False: "auto" resolves to an unweighted rule
         with _blas_threads(X, y, self.estimator):
             mask = self._select(X, y, {}, weights_ok=False).mask
-        return X[mask], y[mask]
+        return _take_like(given_X, X, mask), _take_like(given_y, y, mask)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -677,6 +859,34 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         if is_classifier(self.estimator):
             tags.target_tags.multi_output = False
         return tags
+
+
+def _rows_drawn_from(n_samples, exclude, groups, quotas, n_keep):
+    """How many rows the weighted rule drew from: all, less the rows set
+    aside that the quotas did not need back."""
+    if exclude is None:
+        return n_samples
+    if groups is None:
+        return n_samples - min(int(exclude.sum()), n_samples - n_keep)
+    return sum(
+        len(rows) - min(int(exclude[rows].sum()), len(rows) - int(quota))
+        for rows, quota in zip(groups, quotas, strict=True)
+    )
+
+
+def _is_frame(X):
+    return hasattr(X, "iloc") and hasattr(X, "columns")
+
+
+def _take_like(given, validated, mask):
+    """The kept rows in the container the user gave: a DataFrame or Series
+    (rows by position, columns, names and dtypes kept), a list, else the
+    validated array or sparse matrix."""
+    if hasattr(given, "iloc"):
+        return given.iloc[np.flatnonzero(mask)]
+    if isinstance(given, list):
+        return validated[mask].tolist()
+    return validated[mask]
 
 
 def _has_nan(X):

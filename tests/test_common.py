@@ -76,6 +76,10 @@ ESTIMATORS = [
     SampleSubsetter(
         LogisticRegression(), strategy="noise", prune_ratio="auto", reweight=True, cv=3
     ),
+    SampleSubsetter(LogisticRegression(), strategy="grand", score_by="pilot"),
+    SampleSubsetter(Ridge(), strategy="loss", score_by="pilot", pilot_size=2),
+    SampleSubsetter(LogisticRegression(), strategy="mmse", cv=3),
+    SampleSubsetter(LogisticRegression(), strategy="grand", clean_labels=True, cv=3),
     SampleSubsetter(LogisticRegression(), strategy="kcenter"),
     SampleSubsetter(Ridge(), strategy="herding", prune_ratio=0.3),
     SampleSubsetter(

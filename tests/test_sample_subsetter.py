@@ -76,7 +76,8 @@ def test_exact_counts_and_every_class_survives(iris, strategy, keep):
         else:
             assert model.sample_scores_.shape == (150,)
         assert set(y[model.sample_mask_]) == {0, 1, 2}
-        if n_keep == 40 and strategy != "noise":  # 50/50/50: exact proportions
+        proportional = strategy != "noise" and model.keep_ != "weighted"
+        if n_keep == 40 and proportional:  # 50/50/50: exact proportions
             assert np.bincount(y[model.sample_mask_]).tolist() == [14, 13, 13]
         if model.keep_ == "weighted":
             assert model.sample_weight_.shape == (n_keep,)
@@ -150,7 +151,9 @@ def test_margin_loss_el2n_grand_match_their_formulas(cancer):
         "grand": -np.abs(proba[:, 1] - y) * np.sqrt(2) * np.sqrt((X**2).sum(1) + 1),
     }
     for strategy, scores in expected.items():
-        model = SampleSubsetter(LogisticRegression(), strategy=strategy).fit(X, y)
+        model = SampleSubsetter(
+            LogisticRegression(), strategy=strategy, score_by="out_of_fold"
+        ).fit(X, y)
         np.testing.assert_allclose(model.sample_scores_, scores, rtol=1e-8, atol=1e-12)
 
 
@@ -188,7 +191,9 @@ def test_selection_weights_reach_the_estimator(cancer):
     ).fit(X, y, sample_weight=sw)
     assert model.keep_ == "weighted"
     mask = model.sample_mask_
-    assert model.sample_weight_.min() >= 1.0 and model.sample_weight_.std() > 0
+    # inverse probabilities scaled to average one over the kept rows
+    assert abs(model.sample_weight_.mean() - 1.0) < 0.3
+    assert model.sample_weight_.std() > 0
     ref = LogisticRegression().fit(
         X[mask], y[mask], sample_weight=sw[mask] * model.sample_weight_
     )
@@ -348,7 +353,7 @@ def test_keep_auto_resolves_to_what_the_benchmark_supports(cancer):
     assert cost.keep_ == "weighted"
 
 
-def test_keep_auto_never_keeps_flipped_labels_it_can_spare(digits):
+def test_clean_labels_never_keeps_flipped_labels_it_can_spare(digits):
     X, y = digits
     noisy, flipped = flip_labels(y, 0.1, 10, seed=3)
     for strategy in ("margin", "loss", "el2n", "grand", "prototype", "noise"):
@@ -356,13 +361,24 @@ def test_keep_auto_never_keeps_flipped_labels_it_can_spare(digits):
             LogisticRegression(max_iter=1000),
             strategy=strategy,
             prune_ratio=0.7,
+            clean_labels=strategy != "noise",
             random_state=0,
         ).fit(X, noisy)
         kept_noise = flipped[model.sample_mask_].mean()
         # random rows would keep 10 % flipped labels
         assert kept_noise < 0.04, (strategy, kept_noise)
-        if model.keep_ in ("weighted", "coverage"):
-            assert not model.sample_mask_[model.label_issues_].any()
+        assert not model.sample_mask_[model.label_issues_].any()
+        # without clean_labels, the weighted rule sets nothing aside: the
+        # wrong labels are kept in their share (their rows cost more)
+        if strategy in ("loss", "grand"):
+            plain = SampleSubsetter(
+                LogisticRegression(max_iter=1000),
+                strategy=strategy,
+                prune_ratio=0.7,
+                random_state=0,
+            ).fit(X, noisy)
+            assert plain.label_issues_ is None
+            assert flipped[plain.sample_mask_].mean() > 0.1
 
 
 def test_hard_rows_of_noisy_data_are_the_flipped_labels(digits):
@@ -454,7 +470,9 @@ def test_bad_input_gets_clear_errors(cancer):
     y_rare = np.zeros(len(y), dtype=int)
     y_rare[:1] = 1
     with pytest.raises(ValueError, match="Class 1 has a single row"):
-        SampleSubsetter(LogisticRegression(), strategy="loss").fit(X, y_rare)
+        SampleSubsetter(
+            LogisticRegression(), strategy="loss", score_by="out_of_fold"
+        ).fit(X, y_rare)
     with pytest.raises(InvalidParameterError, match="strategy"):
         SampleSubsetter(LogisticRegression(), strategy="hardest").fit(X, y)
     with pytest.raises(ValueError, match="strategy='margin' needs a classifier"):
@@ -547,7 +565,10 @@ def test_scoring_estimator_is_the_model_that_scores(iris):
     X, y = iris
     knn = KNeighborsClassifier(n_neighbors=1)
     model = SampleSubsetter(
-        LogisticRegression(), strategy="loss", scoring_estimator=knn
+        LogisticRegression(),
+        strategy="loss",
+        scoring_estimator=knn,
+        score_by="out_of_fold",
     ).fit(X, y)
     proba = cross_val_predict(knn, X, y, cv=5, method="predict_proba")
     expected = np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0))
@@ -673,8 +694,7 @@ def test_weighted_favours_hard_rows_and_coverage_keeps_the_hard_tail(cancer):
     kept_scores = weighted.sample_scores_[weighted.sample_indices_]
     # harder rows (lower scores) were likelier to be drawn: smaller weights
     assert np.corrcoef(weighted.sample_weight_, kept_scores)[0, 1] > 0.5
-    usable = ~weighted.label_issues_
-    assert kept_scores.mean() < weighted.sample_scores_[usable].mean()
+    assert kept_scores.mean() < weighted.sample_scores_.mean()
     coverage = SampleSubsetter(
         LogisticRegression(), strategy="margin", prune_ratio=0.8, random_state=0
     ).fit(X, y)
@@ -782,7 +802,12 @@ def test_a_small_problem_runs_on_one_blas_thread(cancer):
         if not blas or max(i["num_threads"] for i in blas) < 2:
             pytest.skip("a single BLAS thread here: nothing to limit")
         ThreadRecorder.seen = []
-        model = SampleSubsetter(ThreadRecorder(), strategy="grand", prune_ratio=0.5)
+        model = SampleSubsetter(
+            ThreadRecorder(),
+            strategy="grand",
+            prune_ratio=0.5,
+            score_by="out_of_fold",
+        )
         model.fit(X, y)
         # the out-of-fold scoring fits and the final fit
         assert len(ThreadRecorder.seen) == 6

@@ -43,15 +43,21 @@ class DelegatingPredictorMixin:
     validated against what ``fit`` saw. Tags follow the inner estimator."""
 
     def _validate_X(self, X):
+        """``X`` checked against what ``fit`` saw; a DataFrame is handed on
+        as it is when the inner estimator was fit on one (it then checks its
+        own column names)."""
         check_is_fitted(self, "estimator_")
         allow_nan = get_tags(self).input_tags.allow_nan
-        return validate_data(
+        checked = validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
             reset=False,
             ensure_all_finite="allow-nan" if allow_nan else True,
         )
+        if hasattr(X, "columns") and hasattr(self.estimator_, "feature_names_in_"):
+            return X
+        return checked
 
     @available_if(estimator_has("predict"))
     def predict(self, X):

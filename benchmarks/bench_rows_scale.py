@@ -1,0 +1,270 @@
+"""Does row pruning pay for itself on large data?
+
+Four measurements, each side by side in one run (timings interleaved, medians
+of ``--repeats``; min and max in the JSON):
+
+1. ``dense``: a 1,000,000 x 30 logistic design (correlated, heavy-tailed
+   features: a t with 3 degrees of freedom over a constant correlation of
+   0.5, coefficients N(0, 0.5^2), an intercept of -1; a test set of 200,000
+   rows from the same design), 1 % of the rows kept:
+   ``SampleSubsetter(LogisticRegression(), strategy="grand",
+   prune_ratio=0.99)`` (the default: pilot scoring, the weighted rule) against
+   one ``LogisticRegression().fit`` on every row and against 1 % uniform rows
+   (``strategy="random"``): whole-fit time, the scoring pass alone against one
+   ``decision_function`` call on every row, the coefficients' squared error
+   against the full-data fit (mean over the repeats' seeds), test accuracy
+   and log-loss.
+2. ``sparse``: the same on a 1,000,000 x 1,000 CSR matrix with 10 M stored
+   values (density 1 %, binary features, 10 % of them informative).
+3. ``svc``: an expensive learner. ``SVC()`` on the real magic set (KEEL,
+   19,020 rows, 10 features; 15,000 training rows, standardized), rows
+   scored by a logistic regression (``scoring_estimator``), 10 % kept,
+   against ``SVC().fit`` on every row and on 10 % uniform rows: time and test
+   accuracy.
+4. ``grid``: ``GridSearchCV`` over six ``prune_ratio`` values with ``cv=5`` on
+   magic's 15,000 training rows, against the same search over six values of
+   ``LogisticRegression``'s ``C``: wall time.
+
+    python benchmarks/bench_rows_scale.py [--quick] [--repeats 5] [--out F]
+        [--only dense,sparse,svc,grid]
+"""
+
+import argparse
+import sys
+import time
+import warnings
+
+import numpy as np
+from _datasets import load_real_datasets
+from _harness import print_table, time_summary, write_json
+from scipy import sparse
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from skprune import SampleSubsetter
+from skprune._sample_scores import STRATEGIES
+
+
+def dense_design(n, p, rng):
+    shared = rng.standard_normal((n, 1))
+    z = np.sqrt(0.5) * rng.standard_normal((n, p)) + np.sqrt(0.5) * shared
+    return z / np.sqrt(rng.chisquare(3, size=(n, 1)) / 3)
+
+
+def sparse_design(n, p, nnz_per_row, rng):
+    indices = rng.randint(0, p, size=n * nnz_per_row)
+    indptr = np.arange(0, n * nnz_per_row + 1, nnz_per_row)
+    X = sparse.csr_matrix((np.ones(n * nnz_per_row), indices, indptr), shape=(n, p))
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    return X
+
+
+def logistic_data(kind, n, rng):
+    if kind == "dense":
+        p = 30
+        beta = rng.normal(0, 0.5, p)
+        make = lambda m: dense_design(m, p, rng)  # noqa: E731
+    else:
+        p = 1000
+        beta = np.where(rng.random_sample(p) < 0.1, rng.normal(0, 1.5, p), 0.0)
+        make = lambda m: sparse_design(m, p, 10, rng)  # noqa: E731
+    X, X_te = make(n), make(n // 5)
+
+    def labels(M):
+        return (rng.random_sample(M.shape[0]) < expit(M @ beta - 1.0)).astype(int)
+
+    return X, labels(X), X_te, labels(X_te)
+
+
+def scores_of(model, X, y):
+    return {
+        "accuracy": float(model.score(X, y)),
+        "log_loss": float(log_loss(y, model.predict_proba(X))),
+    }
+
+
+def run_logistic(kind, n, repeats):
+    rng = np.random.RandomState(0)
+    X, y, X_te, y_te = logistic_data(kind, n, rng)
+    print(f"{kind}: X {X.shape}, nnz {getattr(X, 'nnz', X.size):,}", file=sys.stderr)
+    times = {
+        "full fit": [],
+        "skprune fit": [],
+        "uniform fit": [],
+        "pass": [],
+        "decision_function": [],
+    }
+    errors = {"skprune": [], "uniform": []}
+    quality = {}
+    full = None
+    for rep in range(repeats):
+        start = time.perf_counter()
+        full = LogisticRegression().fit(X, y)
+        times["full fit"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        pruned = SampleSubsetter(
+            LogisticRegression(), strategy="grand", prune_ratio=0.99, random_state=rep
+        ).fit(X, y)
+        times["skprune fit"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        uniform = SampleSubsetter(
+            LogisticRegression(), strategy="random", prune_ratio=0.99, random_state=rep
+        ).fit(X, y)
+        times["uniform fit"].append(time.perf_counter() - start)
+        # the scoring pass alone: the pilot model's predictions of every row
+        # and the grand cost, against one decision_function call
+        pilot = pruned._out_of_fold(
+            X, y, {}, n_keep=len(pruned.sample_indices_), pilot=True
+        )
+        pilot.model  # noqa: B018 -- fit outside the timing
+        start = time.perf_counter()
+        STRATEGIES["grand"](X, y, pilot)
+        times["pass"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        full.decision_function(X)
+        times["decision_function"].append(time.perf_counter() - start)
+        target = np.r_[full.coef_.ravel(), full.intercept_]
+        for name, model in (("skprune", pruned), ("uniform", uniform)):
+            fitted = model.estimator_
+            errors[name].append(
+                float(
+                    np.sum(
+                        (np.r_[fitted.coef_.ravel(), fitted.intercept_] - target) ** 2
+                    )
+                )
+            )
+        quality = {
+            "full": scores_of(full, X_te, y_te),
+            "skprune": scores_of(pruned, X_te, y_te),
+            "uniform": scores_of(uniform, X_te, y_te),
+        }
+    med = {k: time_summary(v) for k, v in times.items()}
+    return {
+        "shape": list(X.shape),
+        "nnz": int(getattr(X, "nnz", X.size)),
+        "kept": len(pruned.sample_indices_),
+        "times": med,
+        "fit ratio (skprune / full)": med["skprune fit"]["median"]
+        / med["full fit"]["median"],
+        "pass ratio (pass / decision_function)": med["pass"]["median"]
+        / med["decision_function"]["median"],
+        "coef squared error vs full fit": {
+            k: float(np.mean(v)) for k, v in errors.items()
+        },
+        "test": quality,
+    }
+
+
+def magic(seed=0):
+    data = load_real_datasets(max_rows=None, names=["magic"])
+    X, y = data["magic"]
+    X, X_te, y, y_te = train_test_split(
+        X, y, train_size=15_000, stratify=y, random_state=seed
+    )
+    scaler = StandardScaler().fit(X)
+    return scaler.transform(X), scaler.transform(X_te), y, y_te
+
+
+def run_svc(repeats):
+    X, X_te, y, y_te = magic()
+    times = {"SVC full": [], "skprune": [], "uniform": []}
+    accuracy = {"SVC full": [], "skprune": [], "uniform": []}
+    for rep in range(repeats):
+        for name in times:
+            start = time.perf_counter()
+            if name == "SVC full":
+                model = SVC().fit(X, y)
+            else:
+                model = SampleSubsetter(
+                    SVC(),
+                    strategy="grand" if name == "skprune" else "random",
+                    prune_ratio=0.9,
+                    scoring_estimator=LogisticRegression(),
+                    random_state=rep,
+                ).fit(X, y)
+            times[name].append(time.perf_counter() - start)
+            accuracy[name].append(float(model.score(X_te, y_te)))
+    med = {k: time_summary(v) for k, v in times.items()}
+    return {
+        "times": med,
+        "fit ratio (skprune / full)": med["skprune"]["median"]
+        / med["SVC full"]["median"],
+        "test accuracy": {k: float(np.mean(v)) for k, v in accuracy.items()},
+    }
+
+
+def run_grid(repeats):
+    X, _, y, _ = magic()
+    searches = {
+        "prune_ratio": lambda: GridSearchCV(
+            SampleSubsetter(LogisticRegression(), strategy="grand", random_state=0),
+            {"prune_ratio": [0.0, 0.5, 0.7, 0.8, 0.9, 0.95]},
+            cv=5,
+        ),
+        "C": lambda: GridSearchCV(
+            LogisticRegression(), {"C": [0.01, 0.1, 0.3, 1.0, 3.0, 10.0]}, cv=5
+        ),
+    }
+    times = {k: [] for k in searches}
+    for _ in range(repeats):
+        for name, make in searches.items():
+            start = time.perf_counter()
+            make().fit(X, y)
+            times[name].append(time.perf_counter() - start)
+    med = {k: time_summary(v) for k, v in times.items()}
+    return {
+        "times": med,
+        "ratio (prune_ratio / C)": med["prune_ratio"]["median"] / med["C"]["median"],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--only", default="dense,sparse,svc,grid")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    repeats = args.repeats or (1 if args.quick else 5)
+    n = 100_000 if args.quick else 1_000_000
+    results = {}
+    for part in args.only.split(","):
+        if part in ("dense", "sparse"):
+            results[part] = run_logistic(part, n, repeats)
+        elif part == "svc":
+            results[part] = run_svc(repeats)
+        elif part == "grid":
+            results[part] = run_grid(repeats)
+    rows = []
+    for part, result in results.items():
+        for key, value in result.items():
+            if key == "times":
+                for name, t in value.items():
+                    rows.append(
+                        {
+                            "part": part,
+                            "figure": f"{name} (s)",
+                            "value": f"{t['median']:.3f} "
+                            f"[{t['min']:.3f}-{t['max']:.3f}]",
+                        }
+                    )
+            elif isinstance(value, dict):
+                for name, v in value.items():
+                    rows.append(
+                        {"part": part, "figure": f"{key}: {name}", "value": str(v)}
+                    )
+            else:
+                rows.append({"part": part, "figure": key, "value": str(value)})
+    print(f"medians of {repeats} repeats [min-max]")
+    print_table(rows, ["part", "figure", "value"])
+    write_json(args.out, {"repeats": repeats, "results": results})
+
+
+if __name__ == "__main__":
+    main()
