@@ -9,21 +9,26 @@ part; the test labels are never flipped.
 
 For every kept fraction (10-70 %) and every ``SampleSubsetter`` strategy x
 selection rule (``keep``), the downstream model is fit on the kept rows (with
-the rule's weights) and scored on the test rows, against random rows of the
-same size (the mean of 3 draws per split) and imbalanced-learn's
-``InstanceHardnessThreshold`` asked for the same per-class counts.
+the rule's weights) and scored on the test rows (accuracy and log-loss),
+against random rows of the same size (the mean of 3 draws per split) and
+imbalanced-learn's ``InstanceHardnessThreshold`` asked for the same per-class
+counts. Each rule is scored as ``SampleSubsetter.fit`` scores it by default
+(``score_by="auto"``: a pilot model for the weighted rule, out-of-fold models
+otherwise; ``clean_labels="auto"``). ``--study`` runs instead the candidates
+behind the weighted rule's defaults (uniform share, cost, label cleaning,
+pilot or out-of-fold scoring).
 
 Models: ``LogisticRegression(max_iter=1000)`` (every strategy x rule) and
 ``HistGradientBoostingClassifier()`` (the ``keep="auto"`` rule of every
-strategy). Rows are scored by a logistic regression's 5-fold out-of-fold
-predictions for both models (``scoring_estimator=LogisticRegression``): the
-fold models are fit once per split and shared by every fraction and rule
-through ``skprune._sample_subsetter.choose_rows``, the function
+strategy). Rows are scored by a logistic regression for both models
+(``scoring_estimator=LogisticRegression``): 5-fold out-of-fold models fit
+once per split, or a pilot fit once per split and kept fraction, shared by
+every rule through ``skprune._sample_subsetter.choose_rows``, the function
 ``SampleSubsetter.fit`` itself calls (checked on the first split).
 
     python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS]
         [--models logistic,hgb] [--noise 0,0.1,0.2] [--fractions 0.1,0.3]
-        [--only noise,grand] [--n-jobs 2] [--out F]
+        [--only noise,grand] [--study] [--n-jobs 2] [--out F]
 """
 
 import argparse
@@ -80,10 +85,10 @@ STUDY = [
     ("grand / weighted, clean labels", "grand", "weighted", {"clean_labels": True}),
     ("grand / weighted, pilot", "grand", "weighted", {"pilot": True}),
     (
-        "grand / weighted, pilot, share 0.2",
+        "grand / weighted, pilot, share 0.5",
         "grand",
         "weighted",
-        {"pilot": True, "uniform_share": 0.2},
+        {"pilot": True, "uniform_share": 0.5},
     ),
     (
         "grand / weighted, pilot, share 0",

@@ -34,6 +34,8 @@ def _true_class_margin(values, y_codes):
 
 def _onehot_residual_norm(proba, y_codes):
     """``||p(x) - onehot(y)||_2`` per row."""
+    if proba.shape[1] == 2:  # sqrt(2) |p_1 - y|, without an n x 2 copy
+        return np.sqrt(2.0) * np.abs(proba[:, 1] - (y_codes == 1))
     residual = proba.copy()
     residual[np.arange(len(y_codes)), y_codes] -= 1.0
     return np.sqrt(np.einsum("ij,ij->i", residual, residual))

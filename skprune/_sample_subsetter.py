@@ -1,5 +1,6 @@
 """SampleSubsetter: drop the least useful training rows, fit on the rest."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -17,14 +18,17 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_feature_names_in,
     _check_sample_weight,
+    check_is_fitted,
     has_fit_parameter,
     validate_data,
 )
 
+from ._logistic_loss import stored_values
 from ._oof import OutOfFold
 from ._pilot import Pilot, draw_pilot, pilot_size
-from ._pruning import blas_threads
+from ._pruning import ONE_THREAD_BELOW, blas_threads
 from ._row_selection import (
     SELECTORS,
     allocate,
@@ -838,6 +842,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         y_resampled : ndarray of shape (n_keep,)
         """
         given_X, given_y = X, y
+        one_vs_all = _is_one_vs_all(y)
+        if one_vs_all:  # a label-indicator target, as imbalanced-learn takes
+            y = np.asarray(y).argmax(axis=1)
         X, y = self._validate(X, y)
         if self.keep == "weighted" or self.reweight:
             what = "reweight=True" if self.reweight else 'keep="weighted"'
@@ -849,7 +856,25 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         # weights_ok=False: "auto" resolves to an unweighted rule
         with _blas_threads(X, y, self.estimator):
             mask = self._select(X, y, {}, weights_ok=False).mask
-        return _take_like(given_X, X, mask), _take_like(given_y, y, mask)
+        y_kept = (
+            np.asarray(given_y)[mask] if one_vs_all else _take_like(given_y, y, mask)
+        )
+        return _take_like(given_X, X, mask), y_kept
+
+    def get_feature_names_out(self, input_features=None):
+        """The columns of what ``fit_resample`` returns: the input's own
+        (rows are dropped, never columns).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "sample_mask_")
+        return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -872,6 +897,14 @@ def _rows_drawn_from(n_samples, exclude, groups, quotas, n_keep):
         len(rows) - min(int(exclude[rows].sum()), len(rows) - int(quota))
         for rows, quota in zip(groups, quotas, strict=True)
     )
+
+
+def _is_one_vs_all(y):
+    """Whether ``y`` is a one-vs-all label indicator: 2-D, 0/1, one 1 a row."""
+    if not hasattr(y, "shape") or len(y.shape) != 2 or y.shape[1] < 2:
+        return False
+    values = np.asarray(y)
+    return bool(np.isin(values, (0, 1)).all() and (values.sum(axis=1) == 1).all())
 
 
 def _is_frame(X):
@@ -899,5 +932,7 @@ def _blas_threads(X, y, estimator):
     small problem, as the pruners do: the out-of-fold fits' matrix products
     are too small for BLAS threads to pay off (digits, ``strategy="grand"``
     with a logistic regression: 0.18 s against 1.8 s with two threads)."""
+    if stored_values(X) >= ONE_THREAD_BELOW:  # large whatever the classes
+        return nullcontext()
     n_outputs = len(np.unique(y)) if is_classifier(estimator) else 1
     return blas_threads(X, n_outputs)

@@ -310,3 +310,39 @@ def warnings_as_errors():
             context.__exit__(*exc)
 
     return _Exit()
+
+
+# imbalanced-learn's sampler checks that cannot apply, and why
+SAMPLER_CHECKS_EXEMPT = {
+    # tests imbalanced-learn's own sampling_strategy parameter
+    "check_samplers_fit": "sampling_strategy_",
+    # needs imbalanced-learn's own Tags class (sampler_tags), which
+    # scikit-learn's slotted Tags cannot carry without imbalanced-learn
+    "check_samplers_sample_indices": "sampler_tags",
+    # a model scores the rows: strings cannot be scored (a model-free
+    # RandomUnderSampler can pass them through)
+    "check_samplers_string": "strings",
+}
+
+
+def _sampler_checks():
+    from imblearn.utils import estimator_checks
+
+    return [
+        name
+        for name in dir(estimator_checks)
+        if name.startswith("check_sampler") and name not in SAMPLER_CHECKS_EXEMPT
+    ]
+
+
+@pytest.mark.parametrize("check", _sampler_checks())
+def test_imbalanced_learn_sampler_checks(check):
+    from imblearn.utils import estimator_checks
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    sampler = SampleSubsetter(LogisticRegression(), strategy="margin", random_state=0)
+    if check == "check_samplers_nan":  # NaN needs a scorer that takes it
+        sampler = SampleSubsetter(
+            HistGradientBoostingClassifier(max_iter=10), strategy="margin", cv=3
+        )
+    getattr(estimator_checks, check)("SampleSubsetter", sampler)
