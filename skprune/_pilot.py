@@ -59,7 +59,8 @@ def draw_pilot(n_samples, size, rng, groups=None):
 @dataclass
 class Pilot:
     """Predictions of ``scorer`` fit on the ``rows`` (boolean) of ``X``, for
-    every row of ``X``.
+    every row of ``X``; for a classifier the rows are drawn stratified by
+    class (:func:`draw_pilot`), so the pilot model has seen every class.
 
     ``y``, ``y_codes``, ``classes`` and ``fit_params`` as for
     :class:`~skprune._oof.OutOfFold`.
@@ -71,8 +72,18 @@ class Pilot:
     classes: np.ndarray
     scorer: object
     rows: np.ndarray
-    random_state: object
     fit_params: dict
+
+    @property
+    def share(self):
+        """Every row's probability of being in the pilot: the pilot's share
+        of the row's class (the pilot is stratified), or of all rows for a
+        regression."""
+        if not self.is_classifier:
+            return np.full(len(self.rows), self.rows.mean())
+        drawn = np.bincount(self.y_codes[self.rows], minlength=len(self.classes))
+        sizes = np.bincount(self.y_codes, minlength=len(self.classes))
+        return (drawn / sizes)[self.y_codes]
 
     @property
     def is_classifier(self):

@@ -98,65 +98,99 @@ def top_k_rows(
 
 def inclusion_scale(importance, n_keep):
     """The factor ``c`` of the inclusion probabilities ``min(1, c *
-    importance_i)`` that sum to ``n_keep`` (``inf`` when every row is kept).
+    importance_i)`` that sum to ``n_keep``: ``inf`` when every row is kept or
+    when no more than ``n_keep`` importances are positive (see
+    :func:`inclusion_probabilities`).
 
     >>> float(inclusion_scale(np.array([8.0, 1.0, 1.0, 1.0, 1.0]), 3))
     0.5
     """
     importance = np.asarray(importance, dtype=np.float64)
     n = len(importance)
-    if n_keep >= n:
-        return np.inf
     if n_keep <= 0:
         return 0.0
+    if n_keep >= n or np.count_nonzero(importance > 0) <= n_keep:
+        return np.inf
     # only the n_keep largest can be certain: a partition, not a full sort
-    ranked = np.sort(np.partition(importance, n - n_keep)[n - n_keep :])[::-1]
-    before = np.concatenate([[0.0], np.cumsum(ranked)[:-1]])
-    tails = importance.sum() - before  # tails[m] = the sum of all but the m largest
+    parts = np.partition(importance, n - n_keep)
+    ranked = np.sort(parts[n - n_keep :])[::-1]
+    # tails[m]: the sum of all but the m largest, summed from the small end
+    tails = parts[: n - n_keep].sum() + np.cumsum(ranked[::-1])[::-1]
     # rows too important to leave out are taken with certainty, the rest share
     # what is left: the first m with ranked[m] * scale <= 1
-    n_certain = np.arange(n_keep)
-    scales = (n_keep - n_certain) / tails
+    scales = (n_keep - np.arange(n_keep)) / tails
     fits = ranked * scales <= 1.0
     return scales[np.argmax(fits)] if fits.any() else scales[-1]
 
 
-def inclusion_probabilities(importance, n_keep):
+def inclusion_probabilities(importance, n_keep, others=None):
     """Inclusion probabilities ``pi_i = min(1, c * importance_i)`` summing to
     ``n_keep`` (rows too important to leave out are taken with certainty and
-    the rest share what is left).
+    the rest share what is left). When no more than ``n_keep`` importances
+    are positive, those rows are certain and the others share the rest
+    evenly. With ``others`` (importances of rows outside the draw), also the
+    probabilities the same rule gives them: ``(pi, pi_others)``.
 
     >>> inclusion_probabilities(np.array([8.0, 1.0, 1.0, 1.0, 1.0]), 3).tolist()
     [1.0, 0.5, 0.5, 0.5, 0.5]
+    >>> inclusion_probabilities(np.array([2.0, 0.0, 0.0, 0.0, 0.0]), 3).tolist()
+    [1.0, 0.5, 0.5, 0.5, 0.5]
     """
     importance = np.asarray(importance, dtype=np.float64)
+    n = len(importance)
     scale = inclusion_scale(importance, n_keep)
-    if np.isinf(scale):
-        return np.ones(len(importance))
-    return np.minimum(importance * scale, 1.0)
+    if not np.isinf(scale):
+
+        def rule(values):
+            return np.minimum(values * scale, 1.0)
+
+    else:
+        positive = importance > 0
+        n_zero = n - int(positive.sum())
+        fill = 1.0 if n_keep >= n else (n_keep - positive.sum()) / max(n_zero, 1)
+
+        def rule(values):
+            return np.where(values > 0, 1.0, min(fill, 1.0))
+
+    if others is None:
+        return rule(importance)
+    return rule(importance), rule(np.asarray(others, dtype=np.float64))
 
 
 def systematic_sample(probabilities, n_keep, rng):
     """Exactly ``n_keep`` rows drawn without replacement, row ``i`` with
     inclusion probability exactly ``probabilities[i]`` (which sum to
     ``n_keep``, each at most one): randomized systematic sampling (Madow
-    1949; Hartley & Rao 1962). The rows are put in a random order, each owns
-    an interval of its probability's length on ``[0, n_keep)``, and one
-    uniform start ``u`` picks the rows whose intervals hold ``u, u + 1, ...,
-    u + n_keep - 1``. Returns a boolean mask."""
+    1949; Hartley & Rao 1962). Rows with probability one are taken; the
+    others are put in a random order, each owns an interval of its
+    probability's length, and one uniform start ``u`` picks the rows whose
+    intervals hold ``u, u + 1, ...``. Returns a boolean mask."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    mask = np.zeros(len(probabilities), dtype=bool)
-    if n_keep <= 0:
+    mask = probabilities >= 1.0 - 1e-12
+    left = n_keep - int(mask.sum())
+    if left <= 0:
+        if left < 0:
+            raise ValueError(
+                f"{int(mask.sum())} rows are certain, more than the {n_keep} kept."
+            )
         return mask
+    free = np.flatnonzero(~mask)
     # numpy's Generator shuffles several times faster than RandomState
-    order = np.random.default_rng(rng.randint(2**31 - 1)).permutation(
-        len(probabilities)
-    )
+    order = free[np.random.default_rng(rng.randint(2**31 - 1)).permutation(len(free))]
     ends = np.cumsum(probabilities[order])
-    ends *= n_keep / ends[-1]  # the total exactly n_keep
-    points = rng.random_sample() + np.arange(n_keep)
-    picks = np.searchsorted(ends, points, side="right")
-    mask[order[np.minimum(picks, len(order) - 1)]] = True
+    if not np.isclose(ends[-1], left, rtol=1e-6, atol=1e-9):
+        raise ValueError(
+            f"The inclusion probabilities sum to {ends[-1] + n_keep - left:.6g}, "
+            f"not to the {n_keep} rows kept."
+        )
+    ends *= left / ends[-1]  # rounding only
+    points = rng.random_sample() + np.arange(left)
+    picks = np.minimum(np.searchsorted(ends, points, side="right"), len(order) - 1)
+    mask[order[picks]] = True
+    if mask.sum() != n_keep:  # a rounding tie: the likeliest rows left fill in
+        spare = np.flatnonzero(~mask)
+        spare = spare[np.argsort(-probabilities[spare], kind="stable")]
+        mask[spare[: n_keep - int(mask.sum())]] = True
     return mask
 
 
@@ -170,6 +204,7 @@ def weighted_rows(
     quotas=None,
     exclude=None,
     pilot=None,
+    pilot_share=None,
     every_class=None,
 ):
     """Importance sampling: exactly ``n_keep`` rows (per group: its quota),
@@ -183,13 +218,16 @@ def weighted_rows(
     ``pilot`` (boolean) marks rows already drawn uniformly at random to fit
     the scorer (OSMAC's first step): they are all kept, and the rest of the
     group's quota is drawn from its other rows. A row's inclusion probability
-    is then that of the union of the two draws, ``a + (1 - a) * pi'_i`` with
-    ``a`` the group's pilot share and ``pi'_i`` its second-step probability,
-    so the pilot rows count in the estimate with the weight their design
-    gives them.
+    is then that of the union of the two draws, ``a_i + (1 - a_i) * pi'_i``
+    with ``a_i`` the probability the pilot design gave the row
+    (``pilot_share``, per row: a stratified pilot gives each class its own;
+    by default the group's pilot share) and ``pi'_i`` its second-step
+    probability, so the pilot rows count in the estimate with the weight
+    their design gives them.
 
     ``every_class`` (a list of row arrays, without ``groups``): the rows
-    are drawn together, and a class the draw left empty gets its most
+    are drawn together, no class is set aside whole (its least hard row
+    stays in the draw), and a class the draw left empty gets its most
     probable row in place of the least probable kept row of a class that
     keeps several.
 
@@ -207,6 +245,11 @@ def weighted_rows(
         if quota == 0:
             continue
         if exclude is not None:
+            if every_class is not None:  # no class set aside whole
+                exclude = exclude.copy()
+                for members in every_class:
+                    if len(members) and exclude[members].all():
+                        exclude[members[np.argmin(hardness[members])]] = False
             # the hardest excluded rows stay out; as many come back as the
             # quota needs
             left_out = rows[exclude[rows]]
@@ -226,12 +269,15 @@ def weighted_rows(
                 f"quota of {int(quota)} rows; use a smaller pilot."
             )
         rest = np.flatnonzero(~first)
-        scale = inclusion_scale(importance[rest], second)
-        later = np.ones(len(rows)) if np.isinf(scale) else importance * scale
-        later = np.minimum(later, 1.0)
+        later = np.empty(len(rows))
+        later[rest], later[first] = inclusion_probabilities(
+            importance[rest], second, others=importance[first]
+        )
         kept = first.copy()
         kept[rest] = systematic_sample(later[rest], second, rng)
         a = n_first / len(rows)
+        if pilot_share is not None:
+            a = pilot_share[rows]
         probabilities = a + (1.0 - a) * later
         mask[rows[kept]] = True
         weights[rows] = 1.0 / np.maximum(probabilities, 1e-300)
@@ -256,7 +302,8 @@ def _keep_one_of_each(mask, inverse, classes, pilot):
         if pilot is not None:
             spare &= ~pilot
         candidates = np.flatnonzero(spare)
-        if len(candidates) == 0:
+        rows = rows[inverse[rows] > 0]  # rows that were in the draw
+        if len(candidates) == 0 or len(rows) == 0:
             continue
         mask[candidates[np.argmax(inverse[candidates])]] = False
         mask[rows[np.argmin(inverse[rows])]] = True

@@ -111,19 +111,22 @@ def mmse(X, y, oof):
     if n_params > MMSE_MAX_PARAMETERS:
         raise ValueError(
             f'strategy="mmse" inverts the Hessian of {n_params} parameters '
-            f"((n_features + 1) x {n_outputs} outputs), more than "
+            f"((n_features{' + 1' if intercept else ''}) x {n_outputs} outputs), "
+            "more than "
             f'{MMSE_MAX_PARAMETERS}; use strategy="grand" (OSMAC\'s mVc cost, '
             "which needs no Hessian)."
         )
     rows = oof.curvature_rows
-    rows = np.arange(X.shape[0]) if rows is None else np.flatnonzero(rows)
-    Xr, pr = _with_intercept(X[rows], intercept), proba[rows]
+    if rows is None:  # out of fold: every row, without a copy
+        Xr, pr = _with_intercept(X, intercept), proba
+    else:
+        Xr, pr = _with_intercept(X[rows], intercept), proba[rows]
     if n_outputs == 1:
         curvature = pr[:, 1] * (1.0 - pr[:, 1])
         hessian = np.asarray(
             safe_sparse_dot(Xr.T, _scale_rows(Xr, curvature), dense_output=True)
         )
-        hessian = hessian / len(rows)
+        hessian = hessian / Xr.shape[0]
     else:
         blocks = [
             [
@@ -138,7 +141,7 @@ def mmse(X, y, oof):
             ]
             for k in range(n_classes)
         ]
-        hessian = np.block(blocks) / len(rows)
+        hessian = np.block(blocks) / Xr.shape[0]
     inverse = np.linalg.pinv(hessian, hermitian=True)
     residual = proba.copy()
     residual[np.arange(len(codes)), codes] -= 1.0

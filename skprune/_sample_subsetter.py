@@ -58,7 +58,7 @@ COVERAGE_BINS = 50
 
 KEEP_RULES = ("auto", "easy", "hard", "weighted", "coverage")
 # the strategies that measure distances or norms on X, which NaN breaks
-NEEDS_FINITE_X = ("grand", "prototype", "kcenter", "herding")
+NEEDS_FINITE_X = ("grand", "mmse", "prototype", "kcenter", "herding")
 
 
 @dataclass
@@ -82,10 +82,11 @@ def resolve_keep(keep, strategy, scores=None, *, weights_ok=True):
     - ``"random"`` keeps uniformly random rows (the scores are random);
     - ``"noise"`` removes the likely-wrong labels first (``"easy"``);
     - k-center and herding pick their rows themselves;
-    - a cost (``"loss"``, ``"el2n"``, ``"grand"``, ``"prototype"``, or a
-      callable whose scores are never positive) is importance-sampled
-      (``"weighted"``) when the kept rows can carry weights (``weights_ok``),
-      else sampled across score bins like any other ranking (``"coverage"``).
+    - a cost (``"loss"``, ``"el2n"``, ``"grand"``, ``"mmse"``,
+      ``"prototype"``, or a callable whose scores are never positive) is
+      importance-sampled (``"weighted"``) when the kept rows can carry
+      weights (``weights_ok``), else sampled across score bins like any
+      other ranking (``"coverage"``).
     """
     name = strategy if isinstance(strategy, str) else "callable"
     if name in SELECTORS:
@@ -245,15 +246,14 @@ def choose_rows(
                 quotas=quotas,
                 exclude=issues,
                 pilot=getattr(oof, "rows", None),
+                pilot_share=getattr(oof, "share", None),
                 every_class=every_class,
             )
             # one constant for all rows, so that the weights average one over
             # the kept rows in expectation: a penalty then weighs as much as
             # on n_keep unweighted rows (the Horvitz-Thompson weights sum to
             # the number of rows drawn from, n/n_keep times more)
-            weights *= n_keep / _rows_drawn_from(
-                n_samples, issues, groups, quotas, n_keep
-            )
+            weights *= n_keep / _rows_drawn_from(n_samples, issues, n_keep)
         else:
             mask = coverage_rows(
                 scores,
@@ -343,7 +343,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
           proportional to the cost (minus the score) mixed with uniform (a
           fifth of it spread evenly, which bounds the weights), and the
           estimator gets ``sample_weight = (n_keep / n) / pi_i`` (times any
-          ``sample_weight`` you pass). Nothing is set aside: the weighted
+          ``sample_weight`` you pass; ``n`` counts the rows drawn from, less
+          any ``clean_labels`` set aside). Nothing is set aside: the weighted
           kept rows estimate the training objective over **every** row
           without bias, scaled so that the weights average one (a penalty
           then weighs as much as on ``n_keep`` unweighted rows). With a
@@ -421,8 +422,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         likely mislabelled (the flags of ``strategy="noise"``, from
         out-of-fold models) before a sampling rule draws, taking back the
         least hard of them only when the count needs them. ``"auto"``: for
-        ``keep="coverage"`` (as CCS drops the hardest rows), never for
-        ``keep="weighted"``, whose weights estimate the whole objective. It
+        ``keep="coverage"`` (as CCS drops the hardest rows) when the rows are
+        scored out of fold (not with ``score_by="pilot"``), never for
+        ``keep="weighted"``, whose weights estimate the whole objective.
+        ``True`` needs one of the two sampling rules. It
         buys accuracy under label noise and costs calibration: on clean
         labels the kept set looks separable and the probabilities become
         overconfident (``benchmarks/bench_data_efficiency.py``, README).
@@ -457,7 +460,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         The weights the selection gave the kept rows (in the order of
         ``sample_indices_``; the estimator got them times any
         ``sample_weight`` you passed): ``(n_keep / n) / pi_i`` for the
-        weighted rule; ``None`` for unweighted rules.
+        weighted rule (``n`` the rows drawn from); ``None`` for unweighted
+        rules.
 
     pilot_indices_ : ndarray of int or None
         The pilot rows, sorted, when a pilot scored the rows; ``None``
@@ -591,20 +595,28 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 "contains NaN; impute X first or use a strategy that scores "
                 'rows by a model ("margin", "loss", "el2n", "noise").'
             )
-        if self.clean_labels is True and not classifier:
+        if self.clean_labels != "auto" and self.clean_labels and not classifier:
             raise ValueError(
                 "clean_labels=True sets aside rows whose class label looks "
                 "wrong, so it needs a classifier; got the regressor "
                 f"{type(self.estimator).__name__}."
             )
-        if self.score_by == "pilot" and (name == "noise" or self.clean_labels is True):
+        cleaning = self.clean_labels != "auto" and bool(self.clean_labels)
+        if self.score_by == "pilot" and (name == "noise" or cleaning):
             what = 'strategy="noise"' if name == "noise" else "clean_labels=True"
             raise ValueError(
                 f"{what} finds wrong labels, which needs every row judged by a "
                 'model that did not see it; use score_by="out_of_fold" (or '
                 '"auto").'
             )
-        resolve_keep(self.keep, strategy)  # rules that cannot apply: early error
+        rule = resolve_keep(self.keep, strategy)  # rules that cannot apply: early error
+        if cleaning and rule not in ("weighted", "coverage", "auto"):
+            raise ValueError(
+                "clean_labels=True sets rows aside before a sampling rule draws "
+                f'(keep="weighted" or "coverage"); strategy={name!r} with '
+                f'keep={self.keep!r} applies {rule!r}. Use strategy="noise" to '
+                "remove wrong labels by themselves."
+            )
         takes_weights = has_fit_parameter(self.estimator, "sample_weight")
         if (self.keep == "weighted" or self.reweight) and not takes_weights:
             what = "reweight=True" if self.reweight else 'keep="weighted"'
@@ -634,7 +646,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         if name != "callable":
             rule = resolve_keep(self.keep, self.strategy, weights_ok=weights_ok)
         clean = self.clean_labels
-        if clean == "auto":
+        if clean != "auto":
+            clean = bool(clean)
+        else:
             # CCS sets the hardest (likely mislabelled) rows aside before its
             # bins; the weighted rule sets nothing aside
             clean = (
@@ -679,7 +693,6 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 classes=classes,
                 scorer=clone(scorer),
                 rows=self._draw_pilot(X.shape[0], n_keep, y_codes, X.shape[1]),
-                random_state=self.random_state,
                 fit_params=fit_params,
             )
         return OutOfFold(
@@ -695,11 +708,12 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         )
 
     def _draw_pilot(self, n_samples, n_keep, y_codes, n_features):
-        """The pilot rows (boolean): uniform, stratified by class with
-        ``stratify`` (every class then keeps a row)."""
+        """The pilot rows (boolean): uniform within each class, in
+        proportion, at least one row of every class (whatever ``stratify``
+        says: the pilot model must see every class)."""
         groups = None
         n_classes = 1
-        if y_codes is not None and self.stratify:
+        if y_codes is not None:
             groups = [np.flatnonzero(y_codes == k) for k in range(y_codes.max() + 1)]
             n_classes = len(groups)
         size = self.pilot_size
@@ -842,7 +856,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         y_resampled : ndarray of shape (n_keep,)
         """
         given_X, given_y = X, y
-        one_vs_all = _is_one_vs_all(y)
+        one_vs_all = is_classifier(self.estimator) and _is_one_vs_all(y)
         if one_vs_all:  # a label-indicator target, as imbalanced-learn takes
             y = np.asarray(y).argmax(axis=1)
         X, y = self._validate(X, y)
@@ -886,17 +900,12 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         return tags
 
 
-def _rows_drawn_from(n_samples, exclude, groups, quotas, n_keep):
+def _rows_drawn_from(n_samples, exclude, n_keep):
     """How many rows the weighted rule drew from: all, less the rows set
-    aside that the quotas did not need back."""
+    aside that the count did not need back."""
     if exclude is None:
         return n_samples
-    if groups is None:
-        return n_samples - min(int(exclude.sum()), n_samples - n_keep)
-    return sum(
-        len(rows) - min(int(exclude[rows].sum()), len(rows) - int(quota))
-        for rows, quota in zip(groups, quotas, strict=True)
-    )
+    return n_samples - min(int(exclude.sum()), n_samples - n_keep)
 
 
 def _is_one_vs_all(y):

@@ -19,20 +19,30 @@ from skprune._sample_scores import mmse
 def test_weights_estimate_a_linear_total_without_bias():
     # Horvitz-Thompson: sum(weights * f) over the kept rows has the mean
     # sum(f) over every row, nothing set aside, with or without a pilot
+    # (a new one every draw, as fit draws it: stratified over two classes of
+    # very different sizes, each with its own pilot share)
     rng = np.random.RandomState(0)
     n, n_keep = 400, 40
     hardness = rng.exponential(size=n) ** 2
     f = 3.0 + hardness + rng.normal(size=n)  # correlated with the cost
+    classes = [np.arange(380), np.arange(380, 400)]
+    share = np.r_[np.full(380, 12 / 380), np.full(20, 3 / 20)]
     for with_pilot in (False, True):
         estimates = []
         for seed in range(3000):
             draw = np.random.RandomState(seed)
             pilot = None
-            if with_pilot:  # a new uniform pilot every time, as fit draws it
+            if with_pilot:
                 pilot = np.zeros(n, dtype=bool)
-                pilot[draw.choice(n, 15, replace=False)] = True
+                pilot[draw.choice(classes[0], 12, replace=False)] = True
+                pilot[draw.choice(classes[1], 3, replace=False)] = True
             mask, weights = weighted_rows(
-                hardness, n_keep, uniform_share=0.3, rng=draw, pilot=pilot
+                hardness,
+                n_keep,
+                uniform_share=0.3,
+                rng=draw,
+                pilot=pilot,
+                pilot_share=share if with_pilot else None,
             )
             assert mask.sum() == n_keep
             if with_pilot:
@@ -41,25 +51,59 @@ def test_weights_estimate_a_linear_total_without_bias():
         estimates = np.asarray(estimates)
         error = abs(estimates.mean() - f.sum())
         assert error < 3 * estimates.std() / np.sqrt(len(estimates)) + 0.002 * f.sum()
-        # and the sampling is not uniform: dropping the weights is biased
-        kept_unweighted = (
-            n
-            / n_keep
-            * np.mean(
-                [
-                    f[
-                        weighted_rows(
-                            hardness,
-                            n_keep,
-                            uniform_share=0.3,
-                            rng=np.random.RandomState(s),
-                        )[0]
-                    ].sum()
-                    for s in range(200)
-                ]
-            )
+    # and the sampling is not uniform: dropping the weights is biased
+    kept_unweighted = np.mean(
+        [
+            f[
+                weighted_rows(
+                    hardness, n_keep, uniform_share=0.3, rng=np.random.RandomState(s)
+                )[0]
+            ].sum()
+            for s in range(200)
+        ]
+    )
+    assert n / n_keep * kept_unweighted > 1.2 * f.sum()
+
+
+def test_every_class_keeps_a_row_it_was_allowed_to_draw():
+    # a rare class whose rows were all set aside still keeps one, drawn with
+    # a real probability and a positive weight
+    hardness = np.r_[np.full(95, 0.1), np.full(5, 5.0)]
+    exclude = np.zeros(100, dtype=bool)
+    exclude[95:] = True
+    classes = [np.arange(95), np.arange(95, 100)]
+    for seed in range(20):
+        mask, weights = weighted_rows(
+            hardness,
+            10,
+            uniform_share=0.2,
+            rng=np.random.RandomState(seed),
+            exclude=exclude,
+            every_class=classes,
         )
-        assert kept_unweighted > 1.2 * f.sum()
+        assert mask.sum() == 10 and mask[95:].sum() == 1
+        assert np.all(weights[mask] > 0) and np.all(weights[~mask] == 0)
+        # the least hard of the rare rows was the one let back in
+        assert mask[95 + np.argmin(hardness[95:])]
+
+
+def test_systematic_sampling_takes_the_certain_rows_and_refuses_a_wrong_total():
+    from skprune._row_selection import systematic_sample
+
+    pi = np.array([1.0, 1.0 - 1e-13, 0.5, 0.5, 0.5, 0.5])
+    for seed in range(50):
+        mask = systematic_sample(pi, 4, np.random.RandomState(seed))
+        assert mask.sum() == 4 and mask[:2].all()
+    with pytest.raises(ValueError, match="sum to"):
+        systematic_sample(np.full(6, 0.5), 4, np.random.RandomState(0))
+
+
+def test_inclusion_probabilities_when_few_rows_carry_importance():
+    from skprune._row_selection import inclusion_probabilities
+
+    pi = inclusion_probabilities(np.r_[3.0, 1.0, np.zeros(8)], 4)
+    np.testing.assert_allclose(pi, np.r_[1.0, 1.0, np.full(8, 0.25)])
+    assert np.isclose(pi.sum(), 4)
 
 
 def test_estimator_weights_are_the_inverse_probabilities_scaled_to_the_kept_rows(
@@ -101,10 +145,22 @@ def test_pilot_rows_are_kept_and_score_every_row(cancer):
     p = scorer.predict_proba(X)[:, 1]
     expected = -np.sqrt(2) * np.abs(y - p) * np.sqrt(row_norms(X, squared=True) + 1)
     np.testing.assert_allclose(model.sample_scores_, expected, rtol=1e-6, atol=1e-12)
-    # the pilot rows' weights follow the union design: a + (1 - a) * pi'
-    w = dict(zip(model.sample_indices_, model.sample_weight_, strict=True))
-    pilot_w = np.array([w[i] for i in pilot])
-    assert np.all(pilot_w <= n_keep / len(y) * len(y) / 40 + 1e-9)
+    # the weights follow the union design: (n_keep / n) / (a_k + (1 - a_k) pi')
+    # with a_k the pilot's share of the row's class and pi' the second step's
+    # probability, proportional to the cost mixed with one fifth uniform
+    from skprune._row_selection import inclusion_probabilities
+
+    n = len(y)
+    a = (np.bincount(y[pilot], minlength=2) / np.bincount(y))[y]
+    cost = -model.sample_scores_
+    importance = 0.8 * cost / cost.sum() + 0.2 / n
+    rest = np.setdiff1d(np.arange(n), pilot)
+    later = np.empty(n)
+    later[rest], later[pilot] = inclusion_probabilities(
+        importance[rest], n_keep - len(pilot), others=importance[pilot]
+    )
+    expected = n_keep / n / (a + (1 - a) * later)
+    np.testing.assert_allclose(model.sample_weight_, expected[model.sample_indices_])
     assert model.estimator_.coef_.shape == (1, X.shape[1])
 
 
@@ -255,6 +311,16 @@ def test_bad_pilot_settings_get_clear_errors(cancer):
     np.testing.assert_array_equal(capped.pilot_indices_, capped.sample_indices_)
     with pytest.raises(ValueError, match="needs a classifier"):
         SampleSubsetter(Ridge(), strategy="loss", clean_labels=True).fit(X, y)
+    with pytest.raises(ValueError, match="sampling rule"):
+        SampleSubsetter(
+            LogisticRegression(), strategy="margin", keep="easy", clean_labels=True
+        ).fit(X, y)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    with pytest.raises(ValueError, match="NaN"):
+        SampleSubsetter(HistGradientBoostingClassifier(), strategy="mmse").fit(X_nan, y)
     wide = np.random.RandomState(0).normal(size=(60, 3000))
     with pytest.raises(ValueError, match='strategy="grand"'):
         SampleSubsetter(LogisticRegression(), strategy="mmse", cv=3).fit(wide, y[:60])
