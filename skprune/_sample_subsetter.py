@@ -870,10 +870,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         # weights_ok=False: "auto" resolves to an unweighted rule
         with _blas_threads(X, y, self.estimator):
             mask = self._select(X, y, {}, weights_ok=False).mask
-        y_kept = (
-            np.asarray(given_y)[mask] if one_vs_all else _take_like(given_y, y, mask)
-        )
-        return _take_like(given_X, X, mask), y_kept
+        # a one-vs-all target comes back as given (rows of the indicator)
+        y_rows = np.asarray(given_y) if one_vs_all else y
+        return _take_like(given_X, X, mask), _take_like(given_y, y_rows, mask)
 
     def get_feature_names_out(self, input_features=None):
         """The columns of what ``fit_resample`` returns: the input's own

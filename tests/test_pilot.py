@@ -347,6 +347,14 @@ def test_pandas_in_pandas_out(cancer):
     assert isinstance(y_res, pd.Series) and y_res.name == "malignant"
     np.testing.assert_array_equal(X_res.to_numpy(), X[sampler.sample_mask_])
     np.testing.assert_array_equal(y_res.to_numpy(), y[sampler.sample_mask_])
+    # a one-vs-all target in a frame comes back as a frame of its rows
+    onehot = pd.DataFrame(np.eye(2, dtype=int)[y], columns=["benign", "malignant"])
+    _, y_onehot = sampler.fit_resample(frame, onehot)
+    assert isinstance(y_onehot, pd.DataFrame) and list(y_onehot.columns) == [
+        "benign",
+        "malignant",
+    ]
+    np.testing.assert_array_equal(y_onehot.to_numpy().argmax(axis=1), y_res.to_numpy())
     X_list, y_list = sampler.fit_resample(X.tolist(), y.tolist())
     assert isinstance(X_list, list) and isinstance(y_list, list) and len(y_list) == 50
     # the wrapped estimator sees the user's frame, in fit and in predict
