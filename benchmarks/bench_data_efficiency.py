@@ -162,7 +162,14 @@ def test_scores(model, X_te, y_te):
     )
 
 
-def run_split(
+def run_split(*args, **kwargs):
+    """``_run_split`` with one BLAS / OpenMP thread: the workers already use
+    every core."""
+    with threadpool_limits(1):
+        return _run_split(*args, **kwargs)
+
+
+def _run_split(
     name,
     X_all,
     y_all,
@@ -173,25 +180,6 @@ def run_split(
     check,
     only=None,
     study=False,
-):
-    # one BLAS / OpenMP thread per worker: the workers already use every core
-    with threadpool_limits(1):
-        return _run_split(
-            name,
-            X_all,
-            y_all,
-            noise,
-            seed,
-            model_names,
-            fractions,
-            check,
-            only,
-            study,
-        )
-
-
-def _run_split(
-    name, X_all, y_all, noise, seed, model_names, fractions, check, only, study
 ):
     warnings.filterwarnings("ignore")
     rng = np.random.RandomState(seed)

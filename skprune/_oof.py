@@ -24,28 +24,33 @@ from .utils._validation import check_cv_fits_classes, display_label, take_rows
 
 
 @dataclass
-class OutOfFold:
-    """Out-of-fold predictions of ``scorer`` on ``X``.
-
-    ``y`` holds the user's labels (or the float target of a regression),
-    ``y_codes`` the class codes ``0..K-1`` and ``classes`` the sorted labels
-    (``None`` for regression); ``fit_params`` go to every fold's fit, row-aligned
-    ones subset with the fold.
-    """
+class RowPredictions:
+    """What every source of per-row predictions holds: ``X``, ``y`` (the
+    user's labels, or the float target of a regression), ``y_codes`` (the
+    class codes ``0..K-1``), ``classes`` (the sorted labels; ``None`` for
+    regression), the ``scorer`` and the ``fit_params`` of its fits (row-aligned
+    ones subset with the rows each fit sees)."""
 
     X: object
     y: np.ndarray
     y_codes: np.ndarray
     classes: np.ndarray
     scorer: object
-    cv: object
-    random_state: object
-    n_jobs: object
     fit_params: dict
 
     @property
     def is_classifier(self):
         return self.classes is not None
+
+
+@dataclass
+class OutOfFold(RowPredictions):
+    """Out-of-fold predictions of ``scorer`` on ``X``: every row predicted by
+    the model of the ``cv`` fold that held it out."""
+
+    cv: object = 5
+    random_state: object = None
+    n_jobs: object = None
 
     @cached_property
     def fold_models(self):
@@ -116,15 +121,11 @@ class OutOfFold:
             fold_of[test] = f
         columns = fold_of[:, np.newaxis] * n_rows + np.arange(n_rows)
         out = np.empty((self.X.shape[0], n_rows))
-        # blocks of rows bound the (rows x folds x classes) product at 32 MB
-        step = max(1, 2**22 // weights.shape[1])
-        for start in range(0, self.X.shape[0], step):
-            block = slice(start, start + step)
-            values = safe_sparse_dot(
-                _row_block(self.X, block), weights, dense_output=True
-            )
+        # blocks of rows bound the (rows x folds x classes) product
+        for rows, block in row_block_views(self.X, n_columns=weights.shape[1]):
+            values = safe_sparse_dot(block, weights, dense_output=True)
             values = np.asarray(values) + intercepts
-            out[block] = np.take_along_axis(values, columns[block], axis=1)
+            out[rows] = np.take_along_axis(values, columns[rows], axis=1)
         return out[:, 0] if n_rows == 1 else out
 
     def _oof(self, method):
@@ -216,12 +217,13 @@ BLOCK_VALUES = 2**22
 
 
 def row_block_views(X, n_columns=1):
-    """``X`` in consecutive row blocks (CSR blocks are views, no copy), each
-    small enough that a product with ``n_columns`` columns stays under
-    ``BLOCK_VALUES`` values."""
+    """``(rows, block)`` for consecutive row blocks of ``X`` (``rows`` a
+    slice; CSR blocks are views, no copy), each small enough that a product
+    with ``n_columns`` columns stays under ``BLOCK_VALUES`` values."""
     step = max(1024, BLOCK_VALUES // max(n_columns, 1))
     for start in range(0, X.shape[0], step):
-        yield _row_block(X, slice(start, min(start + step, X.shape[0])))
+        rows = slice(start, min(start + step, X.shape[0]))
+        yield rows, _row_block(X, rows)
 
 
 def _row_block(X, rows):

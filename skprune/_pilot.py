@@ -20,9 +20,14 @@ from sklearn.base import clone
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils.extmath import safe_sparse_dot
 
-from ._oof import is_softmax_logistic, probabilities_from_decision, row_block_views
+from ._oof import (
+    RowPredictions,
+    is_softmax_logistic,
+    probabilities_from_decision,
+    row_block_views,
+)
 from ._row_selection import allocate
-from .utils._validation import display_label, take_rows
+from .utils._validation import take_rows
 
 # pilot_size="auto": this many rows (or ten per feature, whichever is more),
 # never more than half the kept rows.
@@ -57,22 +62,12 @@ def draw_pilot(n_samples, size, rng, groups=None):
 
 
 @dataclass
-class Pilot:
+class Pilot(RowPredictions):
     """Predictions of ``scorer`` fit on the ``rows`` (boolean) of ``X``, for
     every row of ``X``; for a classifier the rows are drawn stratified by
-    class (:func:`draw_pilot`), so the pilot model has seen every class.
+    class (:func:`draw_pilot`), so the pilot model has seen every class."""
 
-    ``y``, ``y_codes``, ``classes`` and ``fit_params`` as for
-    :class:`~skprune._oof.OutOfFold`.
-    """
-
-    X: object
-    y: np.ndarray
-    y_codes: np.ndarray
-    classes: np.ndarray
-    scorer: object
-    rows: np.ndarray
-    fit_params: dict
+    rows: np.ndarray = None
 
     @property
     def share(self):
@@ -85,22 +80,9 @@ class Pilot:
         sizes = np.bincount(self.y_codes, minlength=len(self.classes))
         return (drawn / sizes)[self.y_codes]
 
-    @property
-    def is_classifier(self):
-        return self.classes is not None
-
     @cached_property
     def model(self):
         """The scorer fit on the pilot rows."""
-        if self.is_classifier:
-            seen = np.unique(self.y_codes[self.rows])
-            if len(seen) < len(self.classes):
-                missing = np.setdiff1d(np.arange(len(self.classes)), seen)[0]
-                raise ValueError(
-                    f"The pilot sample has no row of class "
-                    f"{display_label(self.classes[missing])!r}; use stratify=True "
-                    "or a larger pilot_size."
-                )
         params = {
             key: take_rows(value, self.rows, self.X.shape[0])
             for key, value in self.fit_params.items()
@@ -123,7 +105,7 @@ class Pilot:
         )
         parts = []
         n_columns = 1 if self.classes is None else len(self.classes)
-        for block in row_block_views(self.X, n_columns=n_columns):
+        for _, block in row_block_views(self.X, n_columns=n_columns):
             if linear:
                 values = safe_sparse_dot(block, model.coef_.T, dense_output=True)
                 values = np.asarray(values) + model.intercept_

@@ -237,6 +237,11 @@ def weighted_rows(
     elsewhere.
     """
     hardness = np.asarray(hardness, dtype=np.float64)
+    if exclude is not None and every_class is not None:  # no class set aside whole
+        exclude = exclude.copy()
+        for members in every_class:
+            if len(members) and exclude[members].all():
+                exclude[members[np.argmin(hardness[members])]] = False
     mask = np.zeros(len(hardness), dtype=bool)
     weights = np.zeros(len(hardness))
     for rows, quota in zip(
@@ -245,11 +250,6 @@ def weighted_rows(
         if quota == 0:
             continue
         if exclude is not None:
-            if every_class is not None:  # no class set aside whole
-                exclude = exclude.copy()
-                for members in every_class:
-                    if len(members) and exclude[members].all():
-                        exclude[members[np.argmin(hardness[members])]] = False
             # the hardest excluded rows stay out; as many come back as the
             # quota needs
             left_out = rows[exclude[rows]]

@@ -146,26 +146,21 @@ def mmse(X, y, oof):
     residual = proba.copy()
     residual[np.arange(len(codes)), codes] -= 1.0
     out = np.empty(X.shape[0])
-    start = 0
-    for block in row_block_views(X, n_columns=n_params):
-        stop = start + block.shape[0]
+    for rows, block in row_block_views(X, n_columns=n_params):
         Xb = _with_intercept(block, intercept)
         if n_outputs == 1:
             moved = np.asarray(safe_sparse_dot(Xb, inverse, dense_output=True))
-            out[start:stop] = np.abs(residual[start:stop, 1]) * np.linalg.norm(
-                moved, axis=1
-            )
+            out[rows] = np.abs(residual[rows, 1]) * np.linalg.norm(moved, axis=1)
         else:
             d = Xb.shape[1]
             tensor = inverse.reshape(n_classes, d, n_classes, d)
             moved = np.zeros((block.shape[0], n_classes * d))
             for m in range(n_classes):
                 part = tensor[:, :, m, :].reshape(n_classes * d, d)
-                moved += residual[start:stop, m, np.newaxis] * np.asarray(
+                moved += residual[rows, m, np.newaxis] * np.asarray(
                     safe_sparse_dot(Xb, part.T, dense_output=True)
                 )
-            out[start:stop] = np.linalg.norm(moved, axis=1)
-        start = stop
+            out[rows] = np.linalg.norm(moved, axis=1)
     return -out
 
 

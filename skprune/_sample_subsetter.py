@@ -400,8 +400,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         ``"mmse"``, ``"noise"``):
 
         - ``"pilot"``: OSMAC's two steps. The scorer is fit once on a uniform
-          pilot sample of ``pilot_size`` rows (stratified by class with
-          ``stratify``), then scores every row in one pass over ``X`` (row
+          pilot sample of ``pilot_size`` rows (stratified by class, so it
+          holds every class), then scores every row in one pass over ``X`` (row
           blocks; O(nnz) for a linear scorer). The weighted rule keeps the
           pilot rows (see ``keep``). Costs one small fit and one prediction
           pass;
@@ -685,26 +685,19 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             scorer = self.estimator if usable else LogisticRegression(max_iter=1000)
         if scorer is not self.estimator:  # the user's fit params are for theirs
             fit_params = {}
-        if pilot:
-            return Pilot(
-                X=X,
-                y=y,
-                y_codes=y_codes,
-                classes=classes,
-                scorer=clone(scorer),
-                rows=self._draw_pilot(X.shape[0], n_keep, y_codes, X.shape[1]),
-                fit_params=fit_params,
-            )
-        return OutOfFold(
+        shared = dict(
             X=X,
             y=y,
             y_codes=y_codes,
             classes=classes,
             scorer=clone(scorer),
-            cv=self.cv,
-            random_state=self.random_state,
-            n_jobs=self.n_jobs,
             fit_params=fit_params,
+        )
+        if pilot:
+            rows = self._draw_pilot(X.shape[0], n_keep, y_codes, X.shape[1])
+            return Pilot(**shared, rows=rows)
+        return OutOfFold(
+            **shared, cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs
         )
 
     def _draw_pilot(self, n_samples, n_keep, y_codes, n_features):
