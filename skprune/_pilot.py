@@ -26,7 +26,9 @@ from ._oof import (
     probabilities_from_decision,
     row_block_views,
 )
+from ._osmac import pilot_weighted_rows
 from ._row_selection import allocate
+from ._sample_scores import STRATEGIES, _has_intercept, inverse_hessian
 from .utils._validation import take_rows
 
 # pilot_size="auto": this many rows (or ten per feature, whichever is more),
@@ -46,18 +48,48 @@ def pilot_size(n_keep, n_features, n_classes=1):
     return int(max(min(wanted, n_keep // 2), n_classes, 1))
 
 
-def draw_pilot(n_samples, size, rng, groups=None):
-    """A uniform sample of ``size`` rows without replacement (boolean mask);
-    with ``groups`` (the rows of each class) stratified, every class at least
-    one row."""
-    mask = np.zeros(n_samples, dtype=bool)
-    if groups is None:
-        mask[rng.choice(n_samples, size=size, replace=False)] = True
-        return mask
-    sizes = np.array([len(g) for g in groups])
+def pilot_ranks(sizes, size, seed):
+    """The pilot as ranks: for each group (a class; one group for a
+    regression) of ``sizes[k]`` rows, the sorted positions, within the group
+    in row order, of its pilot rows; uniform without replacement, stratified
+    in proportion, every group at least one row. Memory in the pilot's size,
+    not the rows' (the rows themselves are found block by block:
+    :func:`rows_of_ranks`)."""
+    sizes = np.asarray(sizes)
     quotas = allocate(sizes, min(size, int(sizes.sum())))
-    for rows, quota in zip(groups, quotas, strict=True):
-        mask[rng.choice(rows, size=quota, replace=False)] = True
+    rng = np.random.default_rng(seed)
+    return [
+        np.sort(rng.choice(int(n), int(q), replace=False))
+        for n, q in zip(sizes, quotas, strict=True)
+    ]
+
+
+def rows_of_ranks(codes, n_rows, ranks, before):
+    """The positions in a block of ``n_rows`` rows of its pilot rows
+    (sorted): ``codes`` the block's class codes (``None`` for a
+    regression), ``ranks`` from
+    :func:`pilot_ranks`, ``before[k]`` the rows of group ``k`` in the
+    blocks before this one."""
+    found = []
+    for k, group_ranks in enumerate(ranks):
+        members = np.arange(n_rows) if codes is None else np.flatnonzero(codes == k)
+        lo, hi = np.searchsorted(group_ranks, [before[k], before[k] + len(members)])
+        found.append(members[group_ranks[lo:hi] - before[k]])
+    return np.sort(np.concatenate(found))
+
+
+def draw_pilot(y_codes, n_samples, size, seed):
+    """The pilot rows (boolean) of rows held in memory: :func:`pilot_ranks`
+    over the classes ``y_codes`` (``None``: one group, a regression)."""
+    if y_codes is None:
+        sizes = np.array([n_samples])
+    else:
+        sizes = np.bincount(y_codes)
+    ranks = pilot_ranks(sizes, size, seed)
+    mask = np.zeros(n_samples, dtype=bool)
+    mask[rows_of_ranks(y_codes, n_samples, ranks, np.zeros(len(sizes), dtype=int))] = (
+        True
+    )
     return mask
 
 
@@ -71,14 +103,8 @@ class Pilot(RowPredictions):
 
     @property
     def share(self):
-        """Every row's probability of being in the pilot: the pilot's share
-        of the row's class (the pilot is stratified), or of all rows for a
-        regression."""
-        if not self.is_classifier:
-            return np.full(len(self.rows), self.rows.mean())
-        drawn = np.bincount(self.y_codes[self.rows], minlength=len(self.classes))
-        sizes = np.bincount(self.y_codes, minlength=len(self.classes))
-        return (drawn / sizes)[self.y_codes]
+        """Every row's probability of being in the pilot (:func:`pilot_share`)."""
+        return pilot_share(self.y_codes, self.rows)
 
     @cached_property
     def model(self):
@@ -148,3 +174,129 @@ class Pilot(RowPredictions):
             'not see it: use score_by="out_of_fold" (the pilot model saw its '
             "own rows and judges the rest alone)."
         )
+
+
+@dataclass
+class PilotBlock(Pilot):
+    """A block of rows scored by a pilot model already fit (``fitted``, on
+    rows elsewhere): what a strategy reads of a :class:`Pilot`, for one block.
+    ``inverse_hessian`` is the pilot rows' (``mmse``), computed once."""
+
+    fitted: object = None
+    inverse_hessian: np.ndarray = None
+
+    @cached_property
+    def model(self):
+        return self.fitted
+
+
+@dataclass
+class PilotScorer:
+    """The pilot model, fit once, and what scoring a block of rows by it
+    needs: the ``strategy`` (a cost), the ``classes`` (``None`` for a
+    regression), the unfitted ``scorer`` (its ``fit_intercept``) and, for
+    ``mmse``, the pilot rows' inverse Hessian. Picklable, so that a dask
+    worker can score its own blocks."""
+
+    strategy: str
+    model: object
+    classes: np.ndarray
+    scorer: object
+    inverse_hessian: np.ndarray = None
+
+    @classmethod
+    def fit(cls, strategy, scorer, X, y, classes, fit_params):
+        """Fit ``scorer`` on the pilot rows ``X``, ``y`` (with their
+        ``fit_params``)."""
+        codes = None if classes is None else np.searchsorted(classes, y)
+        pilot = Pilot(
+            X=X,
+            y=y,
+            y_codes=codes,
+            classes=classes,
+            scorer=clone(scorer),
+            fit_params={},
+            rows=None,
+        )
+        pilot.model = clone(scorer).fit(X, y, **fit_params)
+        inverse = None
+        if strategy == "mmse":
+            inverse = inverse_hessian(X, pilot.proba, _has_intercept(pilot))
+        return cls(strategy, pilot.model, classes, pilot.scorer, inverse)
+
+    def hardness(self, X, y):
+        """Every row's cost (minus the strategy's score) by the pilot model:
+        ``X`` and ``y`` one block of rows."""
+        codes = None
+        if self.classes is not None:
+            codes = np.searchsorted(self.classes, y)
+        block = PilotBlock(
+            X=X,
+            y=y,
+            y_codes=codes,
+            classes=self.classes,
+            scorer=self.scorer,
+            fit_params={},
+            fitted=self.model,
+            inverse_hessian=self.inverse_hessian,
+        )
+        return -STRATEGIES[self.strategy](X, y, block)
+
+
+def pilot_share(y_codes, pilot):
+    """Every row's probability of being in the pilot: the pilot's share of
+    the row's class (the pilot is stratified), or of all rows (``y_codes``
+    ``None``, a regression)."""
+    if y_codes is None:
+        return np.full(len(pilot), pilot.mean())
+    drawn = np.bincount(y_codes[pilot], minlength=y_codes.max() + 1)
+    return (drawn / np.bincount(y_codes))[y_codes]
+
+
+def weighted_by_pilot(X, y, y_codes, classes, fit_params, *, plan):
+    """OSMAC's two steps on rows held in memory (an array, a sparse matrix or
+    a memmap): the pilot drawn and fit, every row scored in row blocks, the
+    union design drawn. ``plan`` a :class:`PilotPlan`. Returns ``(pilot,
+    kept, weights, hardness)``: boolean masks, ``1 / pi`` on the kept rows
+    and every row's cost."""
+    n = X.shape[0]
+    pilot = draw_pilot(y_codes, n, plan.size, plan.pilot_seed)
+    params = {key: take_rows(value, pilot, n) for key, value in fit_params.items()}
+    scorer = PilotScorer.fit(
+        plan.strategy, plan.scorer, X[pilot], y[pilot], classes, params
+    )
+    n_columns = 1 if classes is None else len(classes)
+    hardness = np.concatenate(
+        [
+            scorer.hardness(block, y[rows])
+            for rows, block in row_block_views(X, n_columns)
+        ]
+    )
+    kept, weights = pilot_weighted_rows(
+        hardness,
+        plan.n_keep,
+        pilot=pilot,
+        pilot_share=pilot_share(y_codes, pilot),
+        uniform_share=plan.uniform_share,
+        rng=plan.rng(),
+    )
+    return pilot, kept, weights, hardness
+
+
+@dataclass
+class PilotPlan:
+    """What the two steps are asked for: the ``strategy`` and its
+    ``scorer``, the rows kept and the pilot's ``size``, the ``uniform_share``
+    of the second step, and the two seeds (the pilot's, and the stream the
+    second step draws its start from)."""
+
+    strategy: str
+    scorer: object
+    n_keep: int
+    size: int
+    uniform_share: float
+    pilot_seed: int
+    sampling_seed: int
+
+    def rng(self):
+        return np.random.RandomState(self.sampling_seed)

@@ -96,6 +96,10 @@ def top_k_rows(
     return mask
 
 
+# a probability this close to one is a certain row
+CERTAIN = 1.0 - 1e-12
+
+
 def inclusion_scale(importance, n_keep):
     """The factor ``c`` of the inclusion probabilities ``min(1, c *
     importance_i)`` that sum to ``n_keep``: ``inf`` when every row is kept or
@@ -114,11 +118,20 @@ def inclusion_scale(importance, n_keep):
     # only the n_keep largest can be certain: a partition, not a full sort
     parts = np.partition(importance, n - n_keep)
     ranked = np.sort(parts[n - n_keep :])[::-1]
+    return scale_from_ranked(ranked, parts[: n - n_keep].sum(), n_keep)
+
+
+def scale_from_ranked(ranked, outside, n_keep):
+    """:func:`inclusion_scale` from the largest importances, descending
+    (at least ``n_keep`` of them, or every row), and ``outside``, the sum of
+    all the others: the rows too important to leave out are taken with
+    certainty, the rest share what is left (the first ``m`` with
+    ``ranked[m] * scale <= 1``)."""
+    extra = ranked[n_keep:].sum()
+    ranked = ranked[:n_keep]
     # tails[m]: the sum of all but the m largest, summed from the small end
-    tails = parts[: n - n_keep].sum() + np.cumsum(ranked[::-1])[::-1]
-    # rows too important to leave out are taken with certainty, the rest share
-    # what is left: the first m with ranked[m] * scale <= 1
-    scales = (n_keep - np.arange(n_keep)) / tails
+    tails = outside + extra + np.cumsum(ranked[::-1])[::-1]
+    scales = (n_keep - np.arange(len(ranked))) / tails
     fits = ranked * scales <= 1.0
     return scales[np.argmax(fits)] if fits.any() else scales[-1]
 
@@ -161,12 +174,15 @@ def systematic_sample(probabilities, n_keep, rng):
     """Exactly ``n_keep`` rows drawn without replacement, row ``i`` with
     inclusion probability exactly ``probabilities[i]`` (which sum to
     ``n_keep``, each at most one): randomized systematic sampling (Madow
-    1949; Hartley & Rao 1962). Rows with probability one are taken; the
-    others are put in a random order, each owns an interval of its
-    probability's length, and one uniform start ``u`` picks the rows whose
-    intervals hold ``u, u + 1, ...``. Returns a boolean mask."""
+    1949). Rows with probability one are taken; each other row owns an
+    interval of its probability's length, in row order, and one uniform
+    start ``u`` picks the rows whose intervals hold ``u, u + 1, ...``. Any
+    fixed order gives the exact probabilities; row order lets the draw run
+    block by block (``_osmac``) and spreads the kept rows over the rows like
+    a stratified sample. Draws one uniform from ``rng``. Returns a boolean
+    mask."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    mask = probabilities >= 1.0 - 1e-12
+    mask = probabilities >= CERTAIN
     left = n_keep - int(mask.sum())
     if left <= 0:
         if left < 0:
@@ -175,23 +191,27 @@ def systematic_sample(probabilities, n_keep, rng):
             )
         return mask
     free = np.flatnonzero(~mask)
-    # numpy's Generator shuffles several times faster than RandomState
-    order = free[np.random.default_rng(rng.randint(2**31 - 1)).permutation(len(free))]
-    ends = np.cumsum(probabilities[order])
-    if not np.isclose(ends[-1], left, rtol=1e-6, atol=1e-9):
+    total = probabilities[free].sum()
+    if not np.isclose(total, left, rtol=1e-6, atol=1e-9):
         raise ValueError(
-            f"The inclusion probabilities sum to {ends[-1] + n_keep - left:.6g}, "
+            f"The inclusion probabilities sum to {total + n_keep - left:.6g}, "
             f"not to the {n_keep} rows kept."
         )
-    ends *= left / ends[-1]  # rounding only
     points = rng.random_sample() + np.arange(left)
-    picks = np.minimum(np.searchsorted(ends, points, side="right"), len(order) - 1)
-    mask[order[picks]] = True
-    if mask.sum() != n_keep:  # a rounding tie: the likeliest rows left fill in
-        spare = np.flatnonzero(~mask)
-        spare = spare[np.argsort(-probabilities[spare], kind="stable")]
-        mask[spare[: n_keep - int(mask.sum())]] = True
+    mask[free[systematic_picks(probabilities[free], 0.0, left, points)]] = True
     return mask
+
+
+def systematic_picks(probabilities, lo, hi, points):
+    """The rows (positions in ``probabilities``, each below one) whose
+    intervals hold ``points``, the intervals laid end to end in row order and
+    stretched to tile ``[lo, hi)`` exactly; every point in ``[lo, hi)``. An
+    interval shorter than one holds at most one point, so the rows are
+    distinct."""
+    ends = np.cumsum(probabilities)
+    ends = lo + (hi - lo) * (ends / ends[-1])
+    picks = np.searchsorted(ends, points, side="right")
+    return np.minimum(picks, len(probabilities) - 1)
 
 
 def weighted_rows(
@@ -203,8 +223,6 @@ def weighted_rows(
     groups=None,
     quotas=None,
     exclude=None,
-    pilot=None,
-    pilot_share=None,
     every_class=None,
 ):
     """Importance sampling: exactly ``n_keep`` rows (per group: its quota),
@@ -213,17 +231,8 @@ def weighted_rows(
     (OSMAC, Wang, Zhu & Ma 2018, with hardness ``|y - p| * ||x||``), capped at
     one. Nothing is set aside unless the caller says so: rows in ``exclude``
     (boolean) are not drawn (the hardest of them stay out when the quota needs
-    some back) and the group's probability is spread over the others.
-
-    ``pilot`` (boolean) marks rows already drawn uniformly at random to fit
-    the scorer (OSMAC's first step): they are all kept, and the rest of the
-    group's quota is drawn from its other rows. A row's inclusion probability
-    is then that of the union of the two draws, ``a_i + (1 - a_i) * pi'_i``
-    with ``a_i`` the probability the pilot design gave the row
-    (``pilot_share``, per row: a stratified pilot gives each class its own;
-    by default the group's pilot share) and ``pi'_i`` its second-step
-    probability, so the pilot rows count in the estimate with the weight
-    their design gives them.
+    some back) and the group's probability is spread over the others. (With
+    a pilot sample, the union design is ``_osmac``'s.)
 
     ``every_class`` (a list of row arrays, without ``groups``): the rows
     are drawn together, no class is set aside whole (its least hard row
@@ -260,37 +269,19 @@ def weighted_rows(
         total = h.sum()
         share = h / total if total > 0 else np.full(len(rows), 1.0 / len(rows))
         importance = (1.0 - uniform_share) * share + uniform_share / len(rows)
-        first = np.zeros(len(rows), dtype=bool) if pilot is None else pilot[rows]
-        n_first = int(first.sum())
-        second = int(quota) - n_first
-        if second < 0:
-            raise ValueError(
-                f"{n_first} pilot rows of a group cannot be kept within its "
-                f"quota of {int(quota)} rows; use a smaller pilot."
-            )
-        rest = np.flatnonzero(~first)
-        later = np.empty(len(rows))
-        later[rest], later[first] = inclusion_probabilities(
-            importance[rest], second, others=importance[first]
-        )
-        kept = first.copy()
-        kept[rest] = systematic_sample(later[rest], second, rng)
-        a = n_first / len(rows)
-        if pilot_share is not None:
-            a = pilot_share[rows]
-        probabilities = a + (1.0 - a) * later
-        mask[rows[kept]] = True
+        probabilities = inclusion_probabilities(importance, int(quota))
+        mask[rows[systematic_sample(probabilities, int(quota), rng)]] = True
         weights[rows] = 1.0 / np.maximum(probabilities, 1e-300)
     if every_class is not None:
-        _keep_one_of_each(mask, weights, every_class, pilot)
+        _keep_one_of_each(mask, weights, every_class)
     weights[~mask] = 0.0
     return mask, weights
 
 
-def _keep_one_of_each(mask, inverse, classes, pilot):
+def _keep_one_of_each(mask, inverse, classes):
     """Swap rows so that every class keeps one: a class left empty takes its
     most probable row (smallest ``inverse`` probability) in place of the least
-    probable kept row, not a pilot row, of a class that keeps several."""
+    probable kept row of a class that keeps several."""
     owner = np.empty(len(mask), dtype=int)
     for k, rows in enumerate(classes):
         owner[rows] = k
@@ -298,10 +289,7 @@ def _keep_one_of_each(mask, inverse, classes, pilot):
         if len(rows) == 0 or mask[rows].any():
             continue
         counts = np.bincount(owner[mask], minlength=len(classes))
-        spare = mask & (counts[owner] > 1)
-        if pilot is not None:
-            spare &= ~pilot
-        candidates = np.flatnonzero(spare)
+        candidates = np.flatnonzero(mask & (counts[owner] > 1))
         rows = rows[inverse[rows] > 0]  # rows that were in the draw
         if len(candidates) == 0 or len(rows) == 0:
             continue

@@ -108,41 +108,13 @@ def mmse(X, y, oof):
     n_outputs = 1 if n_classes == 2 else n_classes
     intercept = _has_intercept(oof)
     n_params = (X.shape[1] + intercept) * n_outputs
-    if n_params > MMSE_MAX_PARAMETERS:
-        raise ValueError(
-            f'strategy="mmse" inverts the Hessian of {n_params} parameters '
-            f"((n_features{' + 1' if intercept else ''}) x {n_outputs} outputs), "
-            "more than "
-            f'{MMSE_MAX_PARAMETERS}; use strategy="grand" (OSMAC\'s mVc cost, '
-            "which needs no Hessian)."
-        )
-    rows = oof.curvature_rows
-    if rows is None:  # out of fold: every row, without a copy
-        Xr, pr = _with_intercept(X, intercept), proba
-    else:
-        Xr, pr = _with_intercept(X[rows], intercept), proba[rows]
-    if n_outputs == 1:
-        curvature = pr[:, 1] * (1.0 - pr[:, 1])
-        hessian = np.asarray(
-            safe_sparse_dot(Xr.T, _scale_rows(Xr, curvature), dense_output=True)
-        )
-        hessian = hessian / Xr.shape[0]
-    else:
-        blocks = [
-            [
-                np.asarray(
-                    safe_sparse_dot(
-                        Xr.T,
-                        _scale_rows(Xr, pr[:, k] * ((k == m) - pr[:, m])),
-                        dense_output=True,
-                    )
-                )
-                for m in range(n_classes)
-            ]
-            for k in range(n_classes)
-        ]
-        hessian = np.block(blocks) / Xr.shape[0]
-    inverse = np.linalg.pinv(hessian, hermitian=True)
+    inverse = getattr(oof, "inverse_hessian", None)
+    if inverse is None:
+        rows = oof.curvature_rows
+        if rows is None:  # out of fold: every row, without a copy
+            inverse = inverse_hessian(X, proba, intercept)
+        else:
+            inverse = inverse_hessian(X[rows], proba[rows], intercept)
     residual = proba.copy()
     residual[np.arange(len(codes)), codes] -= 1.0
     out = np.empty(X.shape[0])
@@ -162,6 +134,45 @@ def mmse(X, y, oof):
                 )
             out[rows] = np.linalg.norm(moved, axis=1)
     return -out
+
+
+def inverse_hessian(X, proba, intercept=True):
+    """The pseudo-inverse of the log-loss Hessian of a linear model at the
+    probabilities ``proba`` of the rows ``X`` (mean over the rows; the
+    softmax's redundant parameters make it singular): ``mmse``'s metric."""
+    n_classes = proba.shape[1]
+    n_outputs = 1 if n_classes == 2 else n_classes
+    n_params = (X.shape[1] + intercept) * n_outputs
+    if n_params > MMSE_MAX_PARAMETERS:
+        raise ValueError(
+            f'strategy="mmse" inverts the Hessian of {n_params} parameters '
+            f"((n_features{' + 1' if intercept else ''}) x {n_outputs} outputs), "
+            "more than "
+            f'{MMSE_MAX_PARAMETERS}; use strategy="grand" (OSMAC\'s mVc cost, '
+            "which needs no Hessian)."
+        )
+    Xr = _with_intercept(X, intercept)
+    if n_outputs == 1:
+        curvature = proba[:, 1] * (1.0 - proba[:, 1])
+        hessian = np.asarray(
+            safe_sparse_dot(Xr.T, _scale_rows(Xr, curvature), dense_output=True)
+        )
+    else:
+        blocks = [
+            [
+                np.asarray(
+                    safe_sparse_dot(
+                        Xr.T,
+                        _scale_rows(Xr, proba[:, k] * ((k == m) - proba[:, m])),
+                        dense_output=True,
+                    )
+                )
+                for m in range(n_classes)
+            ]
+            for k in range(n_classes)
+        ]
+        hessian = np.block(blocks)
+    return np.linalg.pinv(hessian / Xr.shape[0], hermitian=True)
 
 
 def _with_intercept(X, intercept=True):

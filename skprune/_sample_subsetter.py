@@ -18,16 +18,20 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_feature_names,
     _check_feature_names_in,
+    _check_n_features,
     _check_sample_weight,
     check_is_fitted,
     has_fit_parameter,
     validate_data,
 )
 
+from ._dask import is_dask_collection
 from ._logistic_loss import stored_values
 from ._oof import OutOfFold
-from ._pilot import Pilot, draw_pilot, pilot_size
+from ._osmac import pilot_weighted_rows
+from ._pilot import Pilot, PilotPlan, draw_pilot, pilot_size, weighted_by_pilot
 from ._pruning import ONE_THREAD_BELOW, blas_threads
 from ._row_selection import (
     SELECTORS,
@@ -57,6 +61,8 @@ WEIGHTED_UNIFORM_SHARE = 0.2
 COVERAGE_BINS = 50
 
 KEEP_RULES = ("auto", "easy", "hard", "weighted", "coverage")
+# the costs a pilot model scores (the weighted rule's strategies)
+PILOT_COSTS = tuple(s for s in MODEL_STRATEGIES if s in COST_STRATEGIES)
 # the strategies that measure distances or norms on X, which NaN breaks
 NEEDS_FINITE_X = ("grand", "mmse", "prototype", "kcenter", "herding")
 
@@ -236,7 +242,18 @@ def choose_rows(
             clean_labels = rule == "coverage" and classifier
         if clean_labels:
             issues = oof.label_issues.flagged
-        if rule == "weighted":
+        if rule == "weighted" and isinstance(oof, Pilot):
+            # OSMAC's union design; the stratified pilot keeps every class
+            mask, weights = pilot_weighted_rows(
+                -scores,
+                n_keep,
+                pilot=oof.rows,
+                pilot_share=oof.share,
+                uniform_share=uniform_share,
+                rng=rng,
+            )
+            weights *= n_keep / n_samples
+        elif rule == "weighted":
             mask, weights = weighted_rows(
                 -scores,
                 n_keep,
@@ -245,14 +262,8 @@ def choose_rows(
                 groups=groups,
                 quotas=quotas,
                 exclude=issues,
-                pilot=getattr(oof, "rows", None),
-                pilot_share=getattr(oof, "share", None),
                 every_class=every_class,
             )
-            # one constant for all rows, so that the weights average one over
-            # the kept rows in expectation: a penalty then weighs as much as
-            # on n_keep unweighted rows (the Horvitz-Thompson weights sum to
-            # the number of rows drawn from, n/n_keep times more)
             weights *= n_keep / _rows_drawn_from(n_samples, issues, n_keep)
         else:
             mask = coverage_rows(
@@ -264,6 +275,10 @@ def choose_rows(
                 quotas=quotas,
                 exclude=issues,
             )
+    # the weights are scaled by one constant, so that they average one over
+    # the kept rows in expectation: a penalty then weighs as much as on
+    # n_keep unweighted rows (the Horvitz-Thompson weights sum to the number
+    # of rows drawn from, n / n_keep times more)
     if reweight:
         weights = oof.label_issues.class_weights()[oof.y_codes] * mask
     return RowSelection(
@@ -589,7 +604,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 "reweight=True weights the rows kept after removing wrong "
                 f'labels, so it needs strategy="noise"; got strategy={strategy!r}.'
             )
-        if name in NEEDS_FINITE_X and _has_nan(X):
+        if name in NEEDS_FINITE_X and X is not None and _has_nan(X):
             raise ValueError(
                 f"strategy={name!r} measures distances or norms on X, which "
                 "contains NaN; impute X first or use a strategy that scores "
@@ -663,17 +678,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         )
         return pilot, "auto" if self.clean_labels == "auto" and clean else clean
 
-    def _out_of_fold(self, X, y, fit_params, *, n_keep=None, pilot=False):
-        """The scorer's predictions of every row: an
-        :class:`~skprune._oof.OutOfFold`, or with ``pilot`` a
-        :class:`~skprune._pilot.Pilot` sized for ``n_keep`` kept rows."""
+    def _scorer(self, fit_params):
+        """The model that scores the rows (see ``scoring_estimator``) and the
+        fit parameters its fits get (the user's are for their estimator)."""
         classifier = is_classifier(self.estimator)
-        if classifier:
-            check_classification_targets(y)
-            classes, y_codes = np.unique(y, return_inverse=True)
-        else:
-            classes, y_codes = None, None
-            y = np.asarray(y, dtype=np.float64)
         scorer = self.scoring_estimator
         if scorer is None:
             usable = (
@@ -683,8 +691,16 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 else hasattr(self.estimator, "predict")
             )
             scorer = self.estimator if usable else LogisticRegression(max_iter=1000)
-        if scorer is not self.estimator:  # the user's fit params are for theirs
+        if scorer is not self.estimator:
             fit_params = {}
+        return scorer, fit_params
+
+    def _out_of_fold(self, X, y, fit_params, *, n_keep=None, pilot=False):
+        """The scorer's predictions of every row: an
+        :class:`~skprune._oof.OutOfFold`, or with ``pilot`` a
+        :class:`~skprune._pilot.Pilot` sized for ``n_keep`` kept rows."""
+        classes, y_codes, y = _encode(self.estimator, y)
+        scorer, fit_params = self._scorer(fit_params)
         shared = dict(
             X=X,
             y=y,
@@ -694,31 +710,35 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             fit_params=fit_params,
         )
         if pilot:
-            rows = self._draw_pilot(X.shape[0], n_keep, y_codes, X.shape[1])
+            n_classes = 1 if classes is None else len(classes)
+            plan = self._pilot_plan(n_keep, X.shape[1], n_classes, scorer)
+            rows = draw_pilot(y_codes, X.shape[0], plan.size, plan.pilot_seed)
             return Pilot(**shared, rows=rows)
         return OutOfFold(
             **shared, cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs
         )
 
-    def _draw_pilot(self, n_samples, n_keep, y_codes, n_features):
-        """The pilot rows (boolean): uniform within each class, in
-        proportion, at least one row of every class (whatever ``stratify``
-        says: the pilot model must see every class)."""
-        groups = None
-        n_classes = 1
-        if y_codes is not None:
-            groups = [np.flatnonzero(y_codes == k) for k in range(y_codes.max() + 1)]
-            n_classes = len(groups)
+    def _pilot_plan(self, n_keep, n_features, n_classes, scorer):
+        """The :class:`~skprune._pilot.PilotPlan` of this fit: the pilot's
+        size (``pilot_size``; the pilot rows are kept, every class gets one)
+        and its own seed, apart from the stream the sampling rules draw from
+        (seeded as ``choose_rows`` seeds it)."""
         size = self.pilot_size
         if size == "auto":
             size = pilot_size(n_keep, n_features, n_classes)
-        size = max(min(size, n_keep), n_classes)  # the pilot rows are kept
-        # a stream of its own, apart from the one the sampling rules draw from
-        seed = check_random_state(self.random_state).randint(
+        # the first seed is the one choose_rows draws its stream from
+        sampling_seed, pilot_seed = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=2
-        )[1]
-        rng = np.random.RandomState(seed)
-        return draw_pilot(n_samples, size, rng, groups=groups)
+        )
+        return PilotPlan(
+            strategy=self.strategy,
+            scorer=scorer,
+            n_keep=n_keep,
+            size=max(min(size, n_keep), n_classes),
+            uniform_share=WEIGHTED_UNIFORM_SHARE,
+            pilot_seed=pilot_seed,
+            sampling_seed=sampling_seed,
+        )
 
     def _select(self, X, y, fit_params, *, weights_ok):
         """Score the rows and set the selection attributes."""
@@ -733,20 +753,24 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 what="rows",
             )
         pilot, clean_labels = self._scoring_plan(weights_ok)
-        oof = self._out_of_fold(X, y, fit_params, n_keep=n_keep, pilot=pilot)
-        selection = choose_rows(
-            X,
-            oof.y,
-            oof,
-            strategy=self.strategy,
-            keep=self.keep,
-            n_keep=n_keep,
-            stratify=self.stratify,
-            reweight=self.reweight,
-            random_state=self.random_state,
-            weights_ok=weights_ok,
-            clean_labels=clean_labels,
-        )
+        if pilot and self._rule(weights_ok) == "weighted":
+            selection, pilot_rows = self._weighted_by_pilot(X, y, fit_params, n_keep)
+        else:
+            oof = self._out_of_fold(X, y, fit_params, n_keep=n_keep, pilot=pilot)
+            selection = choose_rows(
+                X,
+                oof.y,
+                oof,
+                strategy=self.strategy,
+                keep=self.keep,
+                n_keep=n_keep,
+                stratify=self.stratify,
+                reweight=self.reweight,
+                random_state=self.random_state,
+                weights_ok=weights_ok,
+                clean_labels=clean_labels,
+            )
+            pilot_rows = oof.rows if pilot else None
         mask = selection.mask
         self.sample_mask_ = mask
         self.sample_indices_ = np.flatnonzero(mask)
@@ -756,8 +780,35 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         )
         self.label_issues_ = selection.label_issues
         self.keep_ = selection.rule
-        self.pilot_indices_ = np.flatnonzero(oof.rows) if pilot else None
+        self.pilot_indices_ = None if pilot_rows is None else np.flatnonzero(pilot_rows)
         return selection
+
+    def _rule(self, weights_ok):
+        """The rule ``keep`` resolves to, ``None`` while a callable's scores
+        are unknown."""
+        if callable(self.strategy):
+            return None
+        return resolve_keep(self.keep, self.strategy, weights_ok=weights_ok)
+
+    def _weighted_by_pilot(self, X, y, fit_params, n_keep):
+        """OSMAC's two steps on rows in memory (blockwise, so a memmap is read
+        block by block): ``(selection, pilot rows)``."""
+        classes, y_codes, y = _encode(self.estimator, y)
+        scorer, fit_params = self._scorer(fit_params)
+        n_classes = 1 if classes is None else len(classes)
+        plan = self._pilot_plan(n_keep, X.shape[1], n_classes, scorer)
+        pilot, kept, weights, hardness = weighted_by_pilot(
+            X, y, y_codes, classes, fit_params, plan=plan
+        )
+        weights *= n_keep / X.shape[0]
+        selection = RowSelection(
+            mask=kept,
+            weights=weights,
+            scores=-hardness,
+            rule="weighted",
+            label_issues=None,
+        )
+        return selection, pilot
 
     def _validate(self, X, y):
         allow_nan = get_tags(self.estimator).input_tags.allow_nan
@@ -792,6 +843,17 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self : object
         """
         fit_params = route_fit_params(self, fit_params)
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, fit_params)
+        for name, value in (
+            ("y", y),
+            ("sample_weight", fit_params.get("sample_weight")),
+        ):
+            if is_dask_collection(value):
+                raise TypeError(
+                    f"{name} is a dask collection but X is not: pass X as a dask "
+                    f"array too, or compute {name}."
+                )
         X_given = X
         X, y = self._validate(X, y)
         if fit_params.get("sample_weight") is not None:
@@ -828,6 +890,107 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         y_kept = y[mask]
         self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
 
+    def _fit_dask(self, X, y, fit_params):
+        """``fit`` on a dask array: uniform rows or OSMAC's two steps, block
+        by block where the chunks live; only the kept rows come into
+        memory."""
+        from ._dask import as_row_chunks, uniform_rows, weighted_by_pilot
+
+        sample_weight = fit_params.get("sample_weight")
+        rule = self._check_dask(fit_params)
+        X, y, sample_weight = as_row_chunks(X, y, sample_weight)
+        _check_n_features(self, X, reset=True)
+        _check_feature_names(self, X, reset=True)
+        n_samples = X.shape[0]
+        n_keep = resolve_n_keep(
+            n_samples, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what="rows"
+        )
+        classifier = is_classifier(self.estimator)
+        weights = pilot_index = None
+        if rule == "easy":  # strategy="random"
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            indices, X_kept, y_kept, given = uniform_rows(
+                X,
+                y,
+                sample_weight,
+                stratify=classifier and self.stratify,
+                n_keep=n_keep,
+                seed=seed,
+            )
+        else:
+            scorer, scorer_params = self._scorer(fit_params)
+            plan = self._pilot_plan(n_keep, X.shape[1], 1, scorer)
+            indices, X_kept, y_kept, given, weights, pilot_index = weighted_by_pilot(
+                X,
+                y,
+                sample_weight,
+                classifier=classifier,
+                plan=plan,
+                weigh_pilot="sample_weight" in scorer_params,
+            )
+            weights *= n_keep / n_samples
+        mask = np.zeros(n_samples, dtype=bool)
+        mask[indices] = True
+        self.sample_mask_ = mask
+        self.sample_indices_ = indices
+        self.sample_scores_ = None
+        self.sample_weight_ = weights
+        self.label_issues_ = None
+        self.keep_ = rule
+        self.pilot_indices_ = pilot_index
+        kept_params = {
+            key: take_rows(value, mask, n_samples)
+            for key, value in fit_params.items()
+            if key != "sample_weight"
+        }
+        if weights is not None:
+            given = weights if given is None else weights * given
+        if given is not None:
+            kept_params["sample_weight"] = given
+        self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
+        return self
+
+    def _check_dask(self, fit_params):
+        """The rule a fit on a dask array applies, or the error that says why
+        it cannot: uniform rows (``strategy="random"``) and the weighted rule
+        scored by a pilot are the ones that run block by block."""
+        self._check_params(None)
+        name = self.strategy if isinstance(self.strategy, str) else "callable"
+        weights_ok = has_fit_parameter(self.estimator, "sample_weight")
+        rule = self._rule(weights_ok)
+        by_pilot = self._scoring_plan(weights_ok)[0]
+        if name == "random":
+            pass
+        elif self.score_by == "out_of_fold":
+            raise ValueError(
+                'score_by="out_of_fold" fits a model on most of the rows for '
+                "every fold, which a dask array does not fit in memory for; "
+                'use score_by="pilot" (or "auto"): a model fit on a small '
+                "uniform sample scores every chunk where it lives."
+            )
+        elif not (by_pilot and rule == "weighted"):
+            if rule == "coverage" and not weights_ok:
+                why = (
+                    f"{type(self.estimator).__name__}.fit takes no sample_weight, "
+                    "which the importance-sampled rows need"
+                )
+            else:
+                why = f"strategy={name!r} with keep={self.keep!r} applies {rule!r}"
+            raise ValueError(
+                "On a dask array, SampleSubsetter keeps uniform rows "
+                '(strategy="random") or importance-samples the rows by a pilot '
+                f'model (strategy in {list(PILOT_COSTS)}, keep="weighted" or '
+                f'"auto"); {why}. Compute X (or a sample of it) for the other '
+                "rules."
+            )
+        for key, value in fit_params.items():
+            if key != "sample_weight" and is_dask_collection(value):
+                raise TypeError(
+                    f"The fit parameter {key!r} is a dask collection; on a dask X "
+                    "only sample_weight may be one (pass the others as numpy)."
+                )
+        return rule
+
     @_fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y):
         """Score the rows and return the kept ones (imbalanced-learn's sampler
@@ -848,6 +1011,11 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         X_resampled : {ndarray, sparse matrix} of shape (n_keep, n_features)
         y_resampled : ndarray of shape (n_keep,)
         """
+        if is_dask_collection(X):
+            raise TypeError(
+                "fit_resample returns the kept rows themselves; on a dask array "
+                "use fit, whose sample_indices_ say which rows were kept."
+            )
         given_X, given_y = X, y
         one_vs_all = is_classifier(self.estimator) and _is_one_vs_all(y)
         if one_vs_all:  # a label-indicator target, as imbalanced-learn takes
@@ -890,6 +1058,16 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         if is_classifier(self.estimator):
             tags.target_tags.multi_output = False
         return tags
+
+
+def _encode(estimator, y):
+    """``(classes, y_codes, y)`` of a classifier's labels (checked), or
+    ``(None, None, y as float)`` for a regressor."""
+    if is_classifier(estimator):
+        check_classification_targets(y)
+        classes, y_codes = np.unique(y, return_inverse=True)
+        return classes, y_codes, y
+    return None, None, np.asarray(y, dtype=np.float64)
 
 
 def _rows_drawn_from(n_samples, exclude, n_keep):

@@ -11,6 +11,7 @@ from sklearn.utils.extmath import row_norms
 
 from skprune import SampleSubsetter
 from skprune._oof import OutOfFold
+from skprune._osmac import pilot_weighted_rows
 from skprune._pilot import pilot_size
 from skprune._row_selection import weighted_rows
 from skprune._sample_scores import mmse
@@ -36,14 +37,19 @@ def test_weights_estimate_a_linear_total_without_bias():
                 pilot = np.zeros(n, dtype=bool)
                 pilot[draw.choice(classes[0], 12, replace=False)] = True
                 pilot[draw.choice(classes[1], 3, replace=False)] = True
-            mask, weights = weighted_rows(
-                hardness,
-                n_keep,
-                uniform_share=0.3,
-                rng=draw,
-                pilot=pilot,
-                pilot_share=share if with_pilot else None,
-            )
+            if with_pilot:
+                mask, weights = pilot_weighted_rows(
+                    hardness,
+                    n_keep,
+                    pilot=pilot,
+                    pilot_share=share,
+                    uniform_share=0.3,
+                    rng=draw,
+                )
+            else:
+                mask, weights = weighted_rows(
+                    hardness, n_keep, uniform_share=0.3, rng=draw
+                )
             assert mask.sum() == n_keep
             if with_pilot:
                 assert mask[pilot].all()

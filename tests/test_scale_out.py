@@ -70,3 +70,31 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
         LogisticRegression(), strategy="margin", random_state=0
     ).fit(X, y)
     np.testing.assert_array_equal(sampler.sample_mask_, local_sampler.sample_mask_)
+
+
+def test_rows_are_scored_and_drawn_on_the_workers(client):
+    da = pytest.importorskip("dask.array")
+    # built lazily: the chunks are made, scored and drawn from on the workers
+    state = da.random.RandomState(0)
+    X = state.normal(size=(40_000, 6), chunks=(7_000, 6))
+    y = (X[:, 0] + 0.5 * X[:, 1] + state.logistic(size=40_000, chunks=5_000)) > 0
+    params = dict(strategy="grand", n_keep=800, random_state=0)
+    with distributed.get_task_stream(client) as tasks:
+        remote = SampleSubsetter(LogisticRegression(), **params).fit(X, y)
+    ran = {}
+    for task in tasks.data:
+        name = task["key"][0] if isinstance(task["key"], tuple) else task["key"]
+        ran.setdefault(name.split("-")[0], set()).add(task["worker"])
+    workers = set(client.scheduler_info()["workers"])
+    for kind in ("_pilot_block", "_summary_block", "_draw_block"):
+        assert kind in ran and ran[kind] <= workers, kind
+    # both workers did some of the scoring
+    assert len(ran["_summary_block"] | ran["_draw_block"]) == 2
+    # the same rows as the threaded scheduler in this process
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        local = SampleSubsetter(LogisticRegression(), **params).fit(X, y)
+    np.testing.assert_array_equal(remote.sample_indices_, local.sample_indices_)
+    np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)
+    assert remote.predict(X[:1000]).compute().shape == (1000,)

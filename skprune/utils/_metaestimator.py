@@ -2,6 +2,7 @@
 
 from copy import deepcopy
 
+from sklearn.base import is_classifier
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -12,6 +13,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import is_dask_collection, predict_blocks, score_blocks
 from ._validation import estimator_has
 
 
@@ -59,20 +61,29 @@ class DelegatingPredictorMixin:
             return X
         return checked
 
+    def _delegate(self, method, X):
+        """``method`` of the fitted inner estimator on ``X``; on a dask array
+        chunk by chunk, a dask array back."""
+        if is_dask_collection(X):
+            check_is_fitted(self, "estimator_")
+            return predict_blocks(self.estimator_, method, X, self.n_features_in_)
+        X = self._validate_X(X)
+        return getattr(self.estimator_, method)(X)
+
     @available_if(estimator_has("predict"))
     def predict(self, X):
         """Predict with the fitted inner estimator.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array is predicted chunk by chunk (a dask array back).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
-        X = self._validate_X(X)
-        return self.estimator_.predict(X)
+        return self._delegate("predict", X)
 
     @available_if(estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -86,8 +97,7 @@ class DelegatingPredictorMixin:
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        X = self._validate_X(X)
-        return self.estimator_.predict_proba(X)
+        return self._delegate("predict_proba", X)
 
     @available_if(estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -101,8 +111,7 @@ class DelegatingPredictorMixin:
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        X = self._validate_X(X)
-        return self.estimator_.predict_log_proba(X)
+        return self._delegate("predict_log_proba", X)
 
     @available_if(estimator_has("decision_function"))
     def decision_function(self, X):
@@ -116,8 +125,7 @@ class DelegatingPredictorMixin:
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        X = self._validate_X(X)
-        return self.estimator_.decision_function(X)
+        return self._delegate("decision_function", X)
 
     @available_if(estimator_has("score"))
     def score(self, X, y, sample_weight=None):
@@ -133,6 +141,16 @@ class DelegatingPredictorMixin:
         -------
         score : float
         """
+        if is_dask_collection(X):
+            check_is_fitted(self, "estimator_")
+            return score_blocks(
+                self.estimator_,
+                X,
+                y,
+                sample_weight,
+                self.n_features_in_,
+                classifier=is_classifier(self.estimator_),
+            )
         X = self._validate_X(X)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
 

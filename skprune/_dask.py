@@ -1,0 +1,414 @@
+"""Row pruning on a dask array: OSMAC's two steps block by block, where the
+chunks live (this process's threads, or the workers of a dask.distributed
+cluster), and blockwise prediction.
+
+Nothing here imports dask at module level, and ``import skprune`` never
+imports this module's dask: a dask array is recognised without importing
+dask (whoever made one has imported it).
+
+``fit`` makes four kinds of block tasks, and only small results come back:
+
+1. the labels' census (``y`` only): each chunk's classes and counts;
+2. the pilot (the one pass that reads ``X`` for it): each chunk's pilot rows,
+   found from the census by rank (:func:`~skprune._pilot.pilot_ranks`);
+3. the scores: each chunk scored by the pilot model, summarised for the
+   second step (:class:`~skprune._osmac.BlockSummary`);
+4. the draw: each chunk scored again and its kept rows, with their
+   probabilities, sent back.
+
+The draw is the same as on the rows in memory (:func:`~skprune._osmac.
+pilot_weighted_rows`): the same seed keeps the same rows, up to the rounding
+of sums taken in another order.
+"""
+
+import sys
+
+import numpy as np
+from scipy import sparse
+
+from ._osmac import (
+    check_count,
+    intervals,
+    plan_second_step,
+    select_block,
+    summarize_block,
+    top_share,
+    union_probabilities,
+)
+from ._pilot import PilotScorer, pilot_ranks, rows_of_ranks
+
+# a summary too short to be sure of the second step is asked again with this
+# many times more values
+MORE_TOP = 8
+
+
+def is_dask_collection(value):
+    """Whether ``value`` is a dask collection, without importing dask."""
+    if "dask" not in sys.modules:
+        return False
+    import dask
+
+    return dask.is_dask_collection(value)
+
+
+def as_row_chunks(X, y, sample_weight=None):
+    """``X`` (2-D, one chunk across the columns), ``y`` and ``sample_weight``
+    as dask arrays chunked along the rows as ``X`` is (``y`` and
+    ``sample_weight`` may be numpy arrays or dask arrays chunked any way);
+    clear errors for what cannot be split by rows."""
+    import dask.array as da
+
+    X = _dask_array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features); got {X.ndim}-D.")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must be numeric; got a dask array of dtype {X.dtype}.")
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})
+    row_chunks = X.chunks[0]
+
+    def align(values, name):
+        if values is None:
+            return None
+        if is_dask_collection(values):
+            values = _dask_array(values, name)
+        else:
+            values = np.asarray(values)
+        if values.ndim != 1:
+            raise ValueError(
+                f"On a dask X, {name} must be 1-D; got shape {values.shape}."
+            )
+        if values.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"{name} has {values.shape[0]} rows, X has {X.shape[0]}: they "
+                "must have the same number of rows."
+            )
+        if not is_dask_collection(values):
+            values = da.from_array(values, chunks=(row_chunks,))
+        elif values.chunks[0] != row_chunks:
+            values = values.rechunk((row_chunks,))
+        return values
+
+    return X, align(y, "y"), align(sample_weight, "sample_weight")
+
+
+def _dask_array(value, name):
+    import dask.array as da
+
+    if not isinstance(value, da.Array):
+        raise TypeError(
+            f"{name} is a {type(value).__name__}; SampleSubsetter takes dask "
+            "arrays (for a dask DataFrame: .to_dask_array(lengths=True))."
+        )
+    if any(np.isnan(size) for size in value.chunks[0]):
+        raise ValueError(
+            f"{name} has chunks of unknown size; call "
+            f"{name}.compute_chunk_sizes() first."
+        )
+    return value
+
+
+def _blocks(array):
+    """The row chunks of ``array`` as dask delayed objects (``None`` for
+    ``None``, one per chunk)."""
+    return array.to_delayed().ravel().tolist()
+
+
+def _starts(X):
+    return np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
+
+
+def census(y, classifier):
+    """Every chunk's labels: ``(classes, counts)`` with ``counts`` one row
+    per chunk (its rows of each class), or for a regression ``(None,
+    counts)`` with the chunks' row counts (``y`` checked finite)."""
+    import dask
+
+    parts = dask.compute(*[_census_block(b, classifier) for b in _blocks(y)])
+    if not classifier:
+        return None, np.array(parts)[:, np.newaxis]
+    classes = np.unique(np.concatenate([labels for labels, _ in parts]))
+    counts = np.zeros((len(parts), len(classes)), dtype=np.int64)
+    for b, (labels, n) in enumerate(parts):
+        counts[b, np.searchsorted(classes, labels)] = n
+    return classes, counts
+
+
+def _census_block(y, classifier):
+    import dask
+
+    return dask.delayed(_count_labels)(y, classifier)
+
+
+def _count_labels(y, classifier):
+    if classifier:
+        return np.unique(y, return_counts=True)
+    y = np.asarray(y, dtype=np.float64)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity.")
+    return len(y)
+
+
+def _as_float(X):
+    if sparse.issparse(X):
+        return X.astype(np.float64) if X.dtype.kind != "f" else X
+    return np.asarray(X, dtype=np.float64 if X.dtype.kind != "f" else X.dtype)
+
+
+def _check_finite(X, start):
+    data = X.data if sparse.issparse(X) else X
+    if not np.all(np.isfinite(data)):
+        raise ValueError(
+            f"Input X contains NaN or infinity (in the chunk of rows from "
+            f"{start}); the pilot's scores need finite features."
+        )
+
+
+def _pilot_block(X, y, weight, classes, ranks, before, start):
+    """A chunk's pilot rows: ``(positions, X rows, y rows, weights)``; the
+    chunk checked finite on the way (the one pass that reads every chunk
+    before the scores)."""
+    X = _as_float(X)
+    _check_finite(X, start)
+    codes = None if classes is None else np.searchsorted(classes, y)
+    rows = rows_of_ranks(codes, X.shape[0], ranks, before)
+    return rows, X[rows], y[rows], None if weight is None else weight[rows]
+
+
+def _summary_block(X, y, scorer, pilot_rows, n_top):
+    """A chunk scored by the pilot model and summarised for the second step."""
+    hardness = scorer.hardness(_as_float(X), y)
+    pilot = np.zeros(len(hardness), dtype=bool)
+    pilot[pilot_rows] = True
+    return summarize_block(hardness, pilot, n_top)
+
+
+def _draw_block(X, y, weight, scorer, pilot_rows, step, lo, hi, start, n_points, share):
+    """A chunk's kept rows: ``(positions, X rows, y rows, weights, union
+    probabilities)``. ``share`` is the pilot's share of each class (or of all
+    rows)."""
+    X = _as_float(X)
+    hardness = scorer.hardness(X, y)
+    pilot = np.zeros(len(hardness), dtype=bool)
+    pilot[pilot_rows] = True
+    kept, later = select_block(hardness, pilot, step, lo, hi, start, n_points)
+    rows = np.flatnonzero(kept)
+    a = share[0] if len(share) == 1 else share[np.searchsorted(scorer.classes, y[rows])]
+    return (
+        rows,
+        X[rows],
+        y[rows],
+        None if weight is None else weight[rows],
+        union_probabilities(later[rows], a),
+    )
+
+
+def _gather(parts, starts):
+    """The chunks' ``(positions, X rows, y rows, weights, ...)`` as one set of
+    rows with their indices in the whole array."""
+    indices = np.concatenate(
+        [start + p[0] for p, start in zip(parts, starts, strict=True)]
+    )
+    blocks = [p[1] for p in parts]
+    X = (
+        sparse.vstack(blocks, format="csr")
+        if sparse.issparse(blocks[0])
+        else np.concatenate(blocks)
+    )
+    rest = [
+        None if parts[0][k] is None else np.concatenate([p[k] for p in parts])
+        for k in range(2, len(parts[0]))
+    ]
+    return indices, X, *rest
+
+
+def uniform_rows(X, y, sample_weight, *, stratify, n_keep, seed):
+    """``n_keep`` uniformly random rows (with ``stratify``, in proportion to
+    the classes, every class at least one): ``(indices, X, y,
+    sample_weight)`` of the kept rows, gathered in one pass over ``X``."""
+    classifier = stratify
+    if classifier:
+        classes, counts = census(y, classifier)
+    else:
+        classes, counts = None, np.asarray(X.chunks[0])[:, np.newaxis]
+    ranks = pilot_ranks(counts.sum(axis=0), n_keep, seed)
+    return _take_ranks(X, y, sample_weight, classes, counts, ranks)
+
+
+def _take_ranks(X, y, sample_weight, classes, counts, ranks):
+    import dask
+
+    before = np.vstack(
+        [np.zeros(counts.shape[1], dtype=np.int64), np.cumsum(counts, 0)]
+    )
+    weights = (
+        [None] * X.numblocks[0] if sample_weight is None else _blocks(sample_weight)
+    )
+    starts = _starts(X)
+    take = dask.delayed(_pilot_block)
+    parts = dask.compute(
+        *[
+            take(xb, yb, wb, classes, ranks, before[b], starts[b])
+            for b, (xb, yb, wb) in enumerate(
+                zip(_blocks(X), _blocks(y), weights, strict=True)
+            )
+        ]
+    )
+    return _gather(parts, starts)
+
+
+def weighted_by_pilot(X, y, sample_weight, *, classifier, plan, weigh_pilot):
+    """OSMAC's two steps on a dask array (see the module's docstring).
+
+    ``plan`` a :class:`~skprune._pilot.PilotPlan`; ``weigh_pilot``: the
+    pilot model is fit with the pilot rows' ``sample_weight`` (the scorer
+    is the user's estimator). Returns ``(indices, X, y, sample_weight,
+    weights, pilot_indices)``: the kept rows in memory, their ``1 / pi``
+    (Horvitz-Thompson) weights, and the pilot rows among them.
+    """
+    import dask
+
+    n_rows = X.shape[0]
+    classes, counts = census(y, classifier)
+    if classes is not None and len(classes) < 2:
+        raise ValueError(
+            f"The pilot needs rows of two classes at least; y holds only {classes}."
+        )
+    sizes = counts.sum(axis=0)
+    size = max(min(plan.size, plan.n_keep), len(sizes) if classifier else 1)
+    check_count(plan.n_keep, size)
+    ranks = pilot_ranks(sizes, size, plan.pilot_seed)
+    pilot_index, X_pilot, y_pilot, w_pilot = _take_ranks(
+        X, y, sample_weight, classes, counts, ranks
+    )
+    params = {}
+    if weigh_pilot and w_pilot is not None:
+        params["sample_weight"] = w_pilot
+    scorer = PilotScorer.fit(
+        plan.strategy, plan.scorer, X_pilot, y_pilot, classes, params
+    )
+    share = np.array([len(pilot_index) / n_rows])
+    if classifier:
+        share = (
+            np.bincount(np.searchsorted(classes, y_pilot), minlength=len(classes))
+            / sizes
+        )
+
+    starts = _starts(X)
+    stops = starts + np.asarray(X.chunks[0])
+    lo_hi = np.searchsorted(pilot_index, np.column_stack([starts, stops]))
+    pilot_rows = [
+        pilot_index[lo:hi] - s for (lo, hi), s in zip(lo_hi, starts, strict=True)
+    ]
+    counts_free = np.asarray(X.chunks[0]) - np.array([len(p) for p in pilot_rows])
+    n_second = plan.n_keep - len(pilot_index)
+    n_top = [top_share(c, counts_free.sum(), n_second) for c in counts_free]
+
+    x_blocks, y_blocks = _blocks(X), _blocks(y)
+    scorer_task = dask.delayed(scorer)
+    summarize = dask.delayed(_summary_block)
+
+    def summaries_of(chunks):
+        return dask.compute(
+            *[
+                summarize(
+                    x_blocks[b], y_blocks[b], scorer_task, pilot_rows[b], n_top[b]
+                )
+                for b in chunks
+            ]
+        )
+
+    summaries = list(summaries_of(range(len(x_blocks))))
+    while True:
+        step, short = plan_second_step(summaries, n_rows, n_second, plan.uniform_share)
+        if not short:
+            break
+        for b in short:
+            n_top[b] = min(counts_free[b], n_top[b] * MORE_TOP)
+        for b, summary in zip(short, summaries_of(short), strict=True):
+            summaries[b] = summary
+
+    certain, masses = zip(*(step.free_mass(s) for s in summaries), strict=True)
+    n_points = n_second - sum(certain)
+    lows, highs = intervals(np.array(masses), n_points)
+    start = plan.rng().random_sample()
+    weights = (
+        [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
+    )
+    draw = dask.delayed(_draw_block)
+    parts = dask.compute(
+        *[
+            draw(
+                x_blocks[b],
+                y_blocks[b],
+                weights[b],
+                scorer_task,
+                pilot_rows[b],
+                step,
+                lows[b],
+                highs[b],
+                start,
+                n_points,
+                share,
+            )
+            for b in range(len(x_blocks))
+        ]
+    )
+    indices, X_kept, y_kept, w_kept, probabilities = _gather(parts, starts)
+    if len(indices) != plan.n_keep:  # the design is exact: a bug if not
+        raise RuntimeError(
+            f"The draw kept {len(indices)} rows instead of {plan.n_keep}."
+        )
+    return indices, X_kept, y_kept, w_kept, 1.0 / probabilities, pilot_index
+
+
+def predict_blocks(estimator, method, X, n_features):
+    """``estimator.method`` of every chunk of the dask array ``X``, as a dask
+    array chunked along the rows as ``X`` is (dask-ml's ``ParallelPostFit``)."""
+    X = _dask_array(X, "X")
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1] if X.ndim == 2 else X.shape} features, but "
+            f"the model was fit on {n_features}."
+        )
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})
+    probe = getattr(estimator, method)(np.zeros((1, n_features)))
+    if probe.ndim == 1:
+        return X.map_blocks(_apply, estimator, method, drop_axis=1, dtype=probe.dtype)
+    return X.map_blocks(
+        _apply,
+        estimator,
+        method,
+        chunks=(X.chunks[0], probe.shape[1:]),
+        dtype=probe.dtype,
+    )
+
+
+def _apply(X, estimator, method):
+    return getattr(estimator, method)(X)
+
+
+def score_blocks(estimator, X, y, sample_weight, n_features, classifier):
+    """Accuracy (a classifier) or R^2 (a regressor) of ``estimator`` on the
+    dask array ``X``, computed blockwise; a float."""
+    import dask
+    import dask.array as da
+
+    predicted = predict_blocks(estimator, "predict", X, n_features)
+    _, y, weight = as_row_chunks(X, y, sample_weight)
+    y = y.rechunk((predicted.chunks[0],))
+    if weight is None:
+        weight = da.ones_like(y, dtype=np.float64)
+    else:
+        weight = weight.rechunk((predicted.chunks[0],))
+    if classifier:
+        return float(
+            ((predicted == y) * weight).sum().compute() / weight.sum().compute()
+        )
+    total = weight.sum()
+    mean = (weight * y).sum() / total
+    residual = (weight * (y - predicted) ** 2).sum()
+    spread = (weight * (y - mean) ** 2).sum()
+    residual, spread = dask.compute(residual, spread)
+    return float(1.0 - residual / spread) if spread > 0 else 0.0
