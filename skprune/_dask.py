@@ -25,9 +25,11 @@ import sys
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils.multiclass import check_classification_targets
 
 from ._osmac import (
     check_count,
+    check_kept,
     intervals,
     plan_second_step,
     select_block,
@@ -36,6 +38,7 @@ from ._osmac import (
     union_probabilities,
 )
 from ._pilot import PilotScorer, pilot_ranks, rows_of_ranks
+from .utils._validation import take_rows
 
 # a summary too short to be sure of the second step is asked again with this
 # many times more values
@@ -128,6 +131,7 @@ def census(y, classifier):
     if not classifier:
         return None, np.array(parts)[:, np.newaxis]
     classes = np.unique(np.concatenate([labels for labels, _ in parts]))
+    check_classification_targets(classes)
     counts = np.zeros((len(parts), len(classes)), dtype=np.int64)
     for b, (labels, n) in enumerate(parts):
         counts[b, np.searchsorted(classes, labels)] = n
@@ -164,12 +168,18 @@ def _check_finite(X, start):
         )
 
 
-def _pilot_block(X, y, weight, classes, ranks, before, start):
-    """A chunk's pilot rows: ``(positions, X rows, y rows, weights)``; the
-    chunk checked finite on the way (the one pass that reads every chunk
-    before the scores)."""
+def _pilot_block(X, y, weight, classes, ranks, before, start, finite):
+    """A chunk's pilot rows (or uniform rows): ``(positions, X rows, y rows,
+    weights)``; with ``finite``, the chunk checked finite on the way (the one
+    pass that reads every chunk before the scores)."""
     X = _as_float(X)
-    _check_finite(X, start)
+    if finite:
+        _check_finite(X, start)
+    if weight is not None and not np.all(np.isfinite(weight) & (weight >= 0)):
+        raise ValueError(
+            "sample_weight must be finite and non-negative (in the chunk of rows "
+            f"from {start})."
+        )
     codes = None if classes is None else np.searchsorted(classes, y)
     rows = rows_of_ranks(codes, X.shape[0], ranks, before)
     return rows, X[rows], y[rows], None if weight is None else weight[rows]
@@ -204,38 +214,45 @@ def _draw_block(X, y, weight, scorer, pilot_rows, step, lo, hi, start, n_points,
 
 
 def _gather(parts, starts):
-    """The chunks' ``(positions, X rows, y rows, weights, ...)`` as one set of
-    rows with their indices in the whole array."""
+    """The chunks' ``(positions, X rows, y rows, weights, ...)`` (a list,
+    emptied on the way) as one set of rows with their indices in the whole
+    array; a dense ``X`` is copied chunk by chunk into its place, so that the
+    kept rows are held about once, not twice."""
     indices = np.concatenate(
         [start + p[0] for p, start in zip(parts, starts, strict=True)]
-    )
-    blocks = [p[1] for p in parts]
-    X = (
-        sparse.vstack(blocks, format="csr")
-        if sparse.issparse(blocks[0])
-        else np.concatenate(blocks)
     )
     rest = [
         None if parts[0][k] is None else np.concatenate([p[k] for p in parts])
         for k in range(2, len(parts[0]))
     ]
+    first = parts[0][1]
+    if sparse.issparse(first):
+        X = sparse.vstack([p[1] for p in parts], format="csr")
+    else:
+        X = np.empty((len(indices), first.shape[1]), dtype=first.dtype)
+        at = 0
+        for b in range(len(parts)):
+            block = parts[b][1]
+            X[at : at + len(block)] = block
+            at += len(block)
+            parts[b] = None
     return indices, X, *rest
 
 
-def uniform_rows(X, y, sample_weight, *, stratify, n_keep, seed):
+def uniform_rows(X, y, sample_weight, *, stratify, n_keep, seed, finite):
     """``n_keep`` uniformly random rows (with ``stratify``, in proportion to
     the classes, every class at least one): ``(indices, X, y,
-    sample_weight)`` of the kept rows, gathered in one pass over ``X``."""
-    classifier = stratify
-    if classifier:
-        classes, counts = census(y, classifier)
+    sample_weight)`` of the kept rows, gathered in one pass over ``X``
+    (checked finite on the way with ``finite``)."""
+    if stratify:
+        classes, counts = census(y, classifier=True)
     else:
         classes, counts = None, np.asarray(X.chunks[0])[:, np.newaxis]
     ranks = pilot_ranks(counts.sum(axis=0), n_keep, seed)
-    return _take_ranks(X, y, sample_weight, classes, counts, ranks)
+    return _take_ranks(X, y, sample_weight, classes, counts, ranks, finite)
 
 
-def _take_ranks(X, y, sample_weight, classes, counts, ranks):
+def _take_ranks(X, y, sample_weight, classes, counts, ranks, finite=True):
     import dask
 
     before = np.vstack(
@@ -246,23 +263,28 @@ def _take_ranks(X, y, sample_weight, classes, counts, ranks):
     )
     starts = _starts(X)
     take = dask.delayed(_pilot_block)
-    parts = dask.compute(
-        *[
-            take(xb, yb, wb, classes, ranks, before[b], starts[b])
-            for b, (xb, yb, wb) in enumerate(
-                zip(_blocks(X), _blocks(y), weights, strict=True)
-            )
-        ]
+    parts = list(
+        dask.compute(
+            *[
+                take(xb, yb, wb, classes, ranks, before[b], starts[b], finite)
+                for b, (xb, yb, wb) in enumerate(
+                    zip(_blocks(X), _blocks(y), weights, strict=True)
+                )
+            ]
+        )
     )
     return _gather(parts, starts)
 
 
-def weighted_by_pilot(X, y, sample_weight, *, classifier, plan, weigh_pilot):
+def weighted_by_pilot(
+    X, y, sample_weight, *, classifier, plan, scorer_params, finite=True
+):
     """OSMAC's two steps on a dask array (see the module's docstring).
 
-    ``plan`` a :class:`~skprune._pilot.PilotPlan`; ``weigh_pilot``: the
-    pilot model is fit with the pilot rows' ``sample_weight`` (the scorer
-    is the user's estimator). Returns ``(indices, X, y, sample_weight,
+    ``plan`` a :class:`~skprune._pilot.PilotPlan`; ``scorer_params``: the fit
+    parameters of the pilot model (row-aligned numpy ones taken at the pilot
+    rows, ``sample_weight`` the pilot rows' own); with ``finite`` every chunk
+    is checked finite (the pilot's pass). Returns ``(indices, X, y, sample_weight,
     weights, pilot_indices)``: the kept rows in memory, their ``1 / pi``
     (Horvitz-Thompson) weights, and the pilot rows among them.
     """
@@ -279,10 +301,14 @@ def weighted_by_pilot(X, y, sample_weight, *, classifier, plan, weigh_pilot):
     check_count(plan.n_keep, size)
     ranks = pilot_ranks(sizes, size, plan.pilot_seed)
     pilot_index, X_pilot, y_pilot, w_pilot = _take_ranks(
-        X, y, sample_weight, classes, counts, ranks
+        X, y, sample_weight, classes, counts, ranks, finite
     )
-    params = {}
-    if weigh_pilot and w_pilot is not None:
+    params = {
+        key: take_rows(value, pilot_index, n_rows)
+        for key, value in scorer_params.items()
+        if key != "sample_weight"
+    }
+    if "sample_weight" in scorer_params and w_pilot is not None:
         params["sample_weight"] = w_pilot
     scorer = PilotScorer.fit(
         plan.strategy, plan.scorer, X_pilot, y_pilot, classes, params
@@ -336,29 +362,28 @@ def weighted_by_pilot(X, y, sample_weight, *, classifier, plan, weigh_pilot):
         [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
     )
     draw = dask.delayed(_draw_block)
-    parts = dask.compute(
-        *[
-            draw(
-                x_blocks[b],
-                y_blocks[b],
-                weights[b],
-                scorer_task,
-                pilot_rows[b],
-                step,
-                lows[b],
-                highs[b],
-                start,
-                n_points,
-                share,
-            )
-            for b in range(len(x_blocks))
-        ]
+    parts = list(
+        dask.compute(
+            *[
+                draw(
+                    x_blocks[b],
+                    y_blocks[b],
+                    weights[b],
+                    scorer_task,
+                    pilot_rows[b],
+                    step,
+                    lows[b],
+                    highs[b],
+                    start,
+                    n_points,
+                    share,
+                )
+                for b in range(len(x_blocks))
+            ]
+        )
     )
     indices, X_kept, y_kept, w_kept, probabilities = _gather(parts, starts)
-    if len(indices) != plan.n_keep:  # the design is exact: a bug if not
-        raise RuntimeError(
-            f"The draw kept {len(indices)} rows instead of {plan.n_keep}."
-        )
+    check_kept(len(indices), plan.n_keep)
     return indices, X_kept, y_kept, w_kept, 1.0 / probabilities, pilot_index
 
 
@@ -373,7 +398,10 @@ def predict_blocks(estimator, method, X, n_features):
         )
     if X.numblocks[1] > 1:
         X = X.rechunk({1: -1})
-    probe = getattr(estimator, method)(np.zeros((1, n_features)))
+    try:  # the output's shape and dtype, from one row of zeros ...
+        probe = getattr(estimator, method)(np.zeros((1, n_features)))
+    except Exception:  # ... or, if the model refuses them, from a real row
+        probe = getattr(estimator, method)(np.asarray(X[:1].compute()))
     if probe.ndim == 1:
         return X.map_blocks(_apply, estimator, method, drop_axis=1, dtype=probe.dtype)
     return X.map_blocks(
@@ -411,4 +439,6 @@ def score_blocks(estimator, X, y, sample_weight, n_features, classifier):
     residual = (weight * (y - predicted) ** 2).sum()
     spread = (weight * (y - mean) ** 2).sum()
     residual, spread = dask.compute(residual, spread)
-    return float(1.0 - residual / spread) if spread > 0 else 0.0
+    if spread > 0:
+        return float(1.0 - residual / spread)
+    return 1.0 if residual == 0 else 0.0  # as r2_score has it

@@ -39,13 +39,15 @@ class BlockSummary:
     hardness summed over all of them; ``count``, the rows outside the pilot;
     ``top``, the largest hardness values outside the pilot, descending;
     ``rest``, the others' hardness summed; ``complete``, whether ``top``
-    holds every row outside the pilot."""
+    holds every row outside the pilot; ``positive``, how many of those have
+    a positive hardness."""
 
     total: float
     count: int
     top: np.ndarray
     rest: float
     complete: bool
+    positive: int
 
 
 def summarize_block(hardness, pilot, n_top):
@@ -53,13 +55,14 @@ def summarize_block(hardness, pilot, n_top):
     ``n_top`` (at least one) of its largest values."""
     free = hardness[~pilot]
     n_top = max(int(n_top), 1)
+    positive = int(np.count_nonzero(free > 0))
     if n_top >= len(free):
-        return BlockSummary(hardness.sum(), len(free), np.sort(free)[::-1], 0.0, True)
+        top = np.sort(free)[::-1]
+        return BlockSummary(hardness.sum(), len(free), top, 0.0, True, positive)
     parts = np.partition(free, len(free) - n_top)
     top = np.sort(parts[len(free) - n_top :])[::-1]
-    return BlockSummary(
-        hardness.sum(), len(free), top, parts[: len(free) - n_top].sum(), False
-    )
+    rest = parts[: len(free) - n_top].sum()
+    return BlockSummary(hardness.sum(), len(free), top, rest, False, positive)
 
 
 def top_share(count, n_rest, n_second):
@@ -73,13 +76,20 @@ def top_share(count, n_rest, n_second):
 class SecondStep:
     """``pi'_i = min(1, scale * (alpha * h_i + beta))``: the second step's
     inclusion probability of a row of hardness ``h_i`` (``alpha h + beta``
-    is OSMAC's importance, ``(1 - s) h / sum(h) + s / n``)."""
+    is OSMAC's importance, ``(1 - s) h / sum(h) + s / n``). With no uniform
+    share (``beta = 0``) and no more positive costs than the count, the rows
+    of positive cost are certain and the others share what is left
+    (``fill``), as :func:`~skprune._row_selection.inclusion_probabilities`
+    has it."""
 
     alpha: float
     beta: float
     scale: float
+    fill: float = None
 
     def probabilities(self, hardness):
+        if self.fill is not None:
+            return np.where(hardness > 0, 1.0, self.fill)
         if np.isinf(self.scale):
             return np.ones(len(hardness))
         return np.minimum(self.scale * (self.alpha * hardness + self.beta), 1.0)
@@ -88,6 +98,10 @@ class SecondStep:
         """``(certain, mass)`` of a block: its rows outside the pilot that the
         step takes with certainty, and the probabilities of the others
         summed (its share of the systematic sample's interval)."""
+        if self.fill is not None:
+            if self.fill >= CERTAIN:
+                return summary.count, 0.0
+            return summary.positive, self.fill * (summary.count - summary.positive)
         certain = int(np.count_nonzero(self.probabilities(summary.top) >= CERTAIN))
         if certain == summary.count:
             return certain, 0.0
@@ -103,8 +117,8 @@ def plan_second_step(summaries, n_rows, n_second, uniform_share):
     of ``n_rows`` rows, and the blocks whose summaries were too short to be
     sure of it (rows they did not list could be certain): ask those again
     with more values."""
-    if not 0.0 < uniform_share <= 1.0:
-        raise ValueError(f"uniform_share must be in (0, 1]; got {uniform_share}.")
+    if not 0.0 <= uniform_share <= 1.0:
+        raise ValueError(f"uniform_share must be in [0, 1]; got {uniform_share}.")
     total = sum(s.total for s in summaries)
     if total > 0:
         alpha, beta = (1.0 - uniform_share) / total, uniform_share / n_rows
@@ -115,6 +129,10 @@ def plan_second_step(summaries, n_rows, n_second, uniform_share):
         return SecondStep(alpha, beta, 0.0), []
     if n_second >= n_rest:
         return SecondStep(alpha, beta, np.inf), []
+    n_positive = sum(s.positive for s in summaries)
+    if beta == 0 and n_positive <= n_second:
+        fill = (n_second - n_positive) / max(n_rest - n_positive, 1)
+        return SecondStep(alpha, beta, np.inf, fill=min(fill, 1.0)), []
     top = np.concatenate([s.top for s in summaries])
     outside = alpha * sum(s.rest for s in summaries) + beta * (n_rest - len(top))
     ranked = np.sort(alpha * top + beta)[::-1]
@@ -160,6 +178,12 @@ def union_probabilities(later, pilot_share):
     return pilot_share + (1.0 - pilot_share) * later
 
 
+def check_kept(n_kept, n_keep):
+    """The design is exact: a different count is a bug, never a result."""
+    if n_kept != n_keep:
+        raise RuntimeError(f"The draw kept {n_kept} rows instead of {n_keep}.")
+
+
 def check_count(n_keep, n_pilot):
     if n_keep < n_pilot:
         raise ValueError(
@@ -186,6 +210,7 @@ def pilot_weighted_rows(hardness, n_keep, *, pilot, pilot_share, uniform_share, 
     n_points = n_keep - n_pilot - certain
     start = rng.random_sample()
     kept, later = select_block(hardness, pilot, step, 0.0, n_points, start, n_points)
+    check_kept(int(kept.sum()), n_keep)
     weights = np.zeros(len(hardness))
     weights[kept] = 1.0 / union_probabilities(later[kept], pilot_share[kept])
     return kept, weights

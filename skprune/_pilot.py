@@ -52,9 +52,10 @@ def pilot_ranks(sizes, size, seed):
     """The pilot as ranks: for each group (a class; one group for a
     regression) of ``sizes[k]`` rows, the sorted positions, within the group
     in row order, of its pilot rows; uniform without replacement, stratified
-    in proportion, every group at least one row. Memory in the pilot's size,
-    not the rows' (the rows themselves are found block by block:
-    :func:`rows_of_ranks`)."""
+    in proportion, every group at least one row. The rows themselves are
+    found block by block (:func:`rows_of_ranks`); the draw's memory is the
+    pilot's while it takes under a fiftieth of a group (numpy's ``choice``
+    permutes the whole group above that)."""
     sizes = np.asarray(sizes)
     quotas = allocate(sizes, min(size, int(sizes.sum())))
     rng = np.random.default_rng(seed)
@@ -227,6 +228,8 @@ class PilotScorer:
     def hardness(self, X, y):
         """Every row's cost (minus the strategy's score) by the pilot model:
         ``X`` and ``y`` one block of rows."""
+        if X.shape[0] == 0:  # an empty chunk
+            return np.empty(0)
         codes = None
         if self.classes is not None:
             codes = np.searchsorted(self.classes, y)

@@ -136,13 +136,12 @@ def scale_from_ranked(ranked, outside, n_keep):
     return scales[np.argmax(fits)] if fits.any() else scales[-1]
 
 
-def inclusion_probabilities(importance, n_keep, others=None):
+def inclusion_probabilities(importance, n_keep):
     """Inclusion probabilities ``pi_i = min(1, c * importance_i)`` summing to
     ``n_keep`` (rows too important to leave out are taken with certainty and
     the rest share what is left). When no more than ``n_keep`` importances
     are positive, those rows are certain and the others share the rest
-    evenly. With ``others`` (importances of rows outside the draw), also the
-    probabilities the same rule gives them: ``(pi, pi_others)``.
+    evenly.
 
     >>> inclusion_probabilities(np.array([8.0, 1.0, 1.0, 1.0, 1.0]), 3).tolist()
     [1.0, 0.5, 0.5, 0.5, 0.5]
@@ -153,21 +152,11 @@ def inclusion_probabilities(importance, n_keep, others=None):
     n = len(importance)
     scale = inclusion_scale(importance, n_keep)
     if not np.isinf(scale):
-
-        def rule(values):
-            return np.minimum(values * scale, 1.0)
-
-    else:
-        positive = importance > 0
-        n_zero = n - int(positive.sum())
-        fill = 1.0 if n_keep >= n else (n_keep - positive.sum()) / max(n_zero, 1)
-
-        def rule(values):
-            return np.where(values > 0, 1.0, min(fill, 1.0))
-
-    if others is None:
-        return rule(importance)
-    return rule(importance), rule(np.asarray(others, dtype=np.float64))
+        return np.minimum(importance * scale, 1.0)
+    positive = importance > 0
+    n_zero = n - int(positive.sum())
+    fill = 1.0 if n_keep >= n else (n_keep - positive.sum()) / max(n_zero, 1)
+    return np.where(positive, 1.0, min(fill, 1.0))
 
 
 def systematic_sample(probabilities, n_keep, rng):

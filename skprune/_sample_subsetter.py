@@ -469,7 +469,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
     sample_scores_ : ndarray of shape (n_samples,) or None
         Every row's score (higher is easier); ``None`` for k-center and
-        herding, which select without scoring.
+        herding, which select without scoring, and for a fit on a dask array
+        (a float per row is what such a fit keeps out of memory).
 
     sample_weight_ : ndarray of shape (n_keep,) or None
         The weights the selection gave the kept rows (in the order of
@@ -828,8 +829,15 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array (or a numpy memmap) is scored chunk by chunk where
+            its chunks live and only the kept rows come into memory; it takes
+            uniform rows (``strategy="random"``: the same distribution as in
+            memory, drawn by rank, not the same rows) or the weighted rule
+            scored by a pilot (``"grand"``, ``"mmse"``, ``"loss"``,
+            ``"el2n"``: the same rows and weights as the array in memory for
+            the same seed).
+        y : array-like or dask array of shape (n_samples,)
         **fit_params : dict
             Passed to the estimator's ``fit``, row-aligned ones (arrays of
             length ``n_samples``, ``sample_weight`` among them) subset with the
@@ -916,6 +924,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 stratify=classifier and self.stratify,
                 n_keep=n_keep,
                 seed=seed,
+                finite=not get_tags(self.estimator).input_tags.allow_nan,
             )
         else:
             scorer, scorer_params = self._scorer(fit_params)
@@ -926,7 +935,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 sample_weight,
                 classifier=classifier,
                 plan=plan,
-                weigh_pilot="sample_weight" in scorer_params,
+                scorer_params=scorer_params,
+                finite=self.strategy in NEEDS_FINITE_X
+                or not get_tags(plan.scorer).input_tags.allow_nan,
             )
             weights *= n_keep / n_samples
         mask = np.zeros(n_samples, dtype=bool)
@@ -960,7 +971,12 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         rule = self._rule(weights_ok)
         by_pilot = self._scoring_plan(weights_ok)[0]
         if name == "random":
-            pass
+            if self.keep not in ("auto", "easy"):
+                raise ValueError(
+                    'On a dask array, strategy="random" keeps uniform rows '
+                    f'(keep="auto"); keep={self.keep!r} ranks random scores, '
+                    "which is the same draw: use the default."
+                )
         elif self.score_by == "out_of_fold":
             raise ValueError(
                 'score_by="out_of_fold" fits a model on most of the rows for '
@@ -1011,7 +1027,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         X_resampled : {ndarray, sparse matrix} of shape (n_keep, n_features)
         y_resampled : ndarray of shape (n_keep,)
         """
-        if is_dask_collection(X):
+        if is_dask_collection(X) or is_dask_collection(y):
             raise TypeError(
                 "fit_resample returns the kept rows themselves; on a dask array "
                 "use fit, whose sample_indices_ say which rows were kept."
@@ -1103,7 +1119,9 @@ def _take_like(given, validated, mask):
 
 def _has_nan(X):
     data = X.data if sparse.issparse(X) else X
-    return data.dtype.kind == "f" and bool(np.isnan(data).any())
+    if data.dtype.kind != "f" or np.isfinite(data.sum()):
+        return False  # a NaN anywhere makes the sum NaN: no n x d mask
+    return bool(np.isnan(data).any())
 
 
 def _blas_threads(X, y, estimator):

@@ -73,9 +73,43 @@ def test_dask_regression_with_numpy_y(rows):
     np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)
 
 
-def test_a_chunk_too_hard_for_its_summary_is_asked_again(monkeypatch):
-    # one chunk of mislabelled rows with huge norms: most of its rows are
-    # certain, more than the values a chunk hands on at first
+def test_edge_chunks_and_counts_match_the_rows_in_memory(rows):
+    X, y, weight = rows
+    # an empty chunk, a chunk of one row, a class of a single row, every row
+    # kept, and a regression whose y is a dask array of its own chunking
+    y = y.copy()
+    y[5000] = 3  # a class of one row
+    chunks = ((0, 1, 2999, 0, 3000), (8,))
+    for n_keep in (600, 6000):
+        params = dict(strategy="el2n", n_keep=n_keep, random_state=2)
+        local = SampleSubsetter(LogisticRegression(max_iter=500), **params)
+        local.fit(X, y)
+        with _threads():
+            remote = SampleSubsetter(LogisticRegression(max_iter=500), **params)
+            remote.fit(da.from_array(X, chunks=chunks), y)
+        np.testing.assert_array_equal(remote.sample_indices_, local.sample_indices_)
+        np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)
+        assert remote.sample_mask_[5000]  # the one row of its class is kept
+    np.testing.assert_allclose(remote.sample_weight_, 1.0)  # every row: pi = 1
+    Xr, yr = make_regression(3000, 6, noise=10.0, random_state=1)
+    params = dict(strategy="loss", n_keep=250, random_state=5)
+    local = SampleSubsetter(Ridge(), **params).fit(Xr, yr, sample_weight=weight[:3000])
+    with _threads():
+        remote = SampleSubsetter(Ridge(), **params).fit(
+            da.from_array(Xr, chunks=((0, 1000, 2000), (6,))),
+            da.from_array(yr, chunks=700),
+            sample_weight=weight[:3000],
+        )
+    np.testing.assert_array_equal(remote.sample_indices_, local.sample_indices_)
+    np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)
+    np.testing.assert_allclose(remote.estimator_.coef_, local.estimator_.coef_)
+
+
+@pytest.mark.parametrize("chunk", [1500, 2000])
+def test_a_chunk_too_hard_for_its_summary_is_asked_again(monkeypatch, chunk):
+    # a chunk of mislabelled rows with huge norms: most of its rows are
+    # certain, more than the values a chunk hands on at first (with chunks of
+    # 2000 rows, the chunk also holds rows that are drawn)
     X, y = make_classification(20000, 10, class_sep=3.0, flip_y=0, random_state=0)
     X[:1500] *= 1000
     y[:1500:2] = 1 - y[:1500:2]
@@ -92,7 +126,7 @@ def test_a_chunk_too_hard_for_its_summary_is_asked_again(monkeypatch):
     local = SampleSubsetter(LogisticRegression(), **params).fit(X, y)
     with _threads():
         remote = SampleSubsetter(LogisticRegression(), **params).fit(
-            da.from_array(X, chunks=(1500, 10)), y
+            da.from_array(X, chunks=(chunk, 10)), y
         )
     assert short[0] >= 1 and short[-1] == 0
     assert np.sum(local.sample_mask_[:1500]) > 1000  # the certain rows
@@ -224,6 +258,7 @@ def test_sparse_chunks_stay_sparse(rows):
         (dict(strategy="grand", keep="coverage"), "applies 'coverage'"),
         (dict(strategy="noise"), "On a dask array"),
         (dict(strategy="kcenter"), "On a dask array"),
+        (dict(keep="hard"), "keeps uniform rows"),
     ],
 )
 def test_rules_that_need_rows_in_memory_say_so(rows, params, match):
@@ -256,6 +291,11 @@ def test_bad_dask_input_gets_a_clear_error(rows):
     with pytest.raises(ValueError, match=r"NaN or infinity .* from 4000"):
         with _threads():
             _subsetter(strategy="grand").fit(da.from_array(broken, chunks=1000), y)
+    with pytest.raises(ValueError, match="non-negative"):
+        with _threads():
+            _subsetter(strategy="grand").fit(Xd, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        _subsetter(strategy="grand").fit(Xd, y + 0.5)
     with pytest.raises(TypeError, match="use fit"):
         _subsetter(strategy="grand", keep="coverage").fit_resample(Xd, y)
     with pytest.raises(TypeError, match="dask collection"):

@@ -154,16 +154,17 @@ def test_pilot_rows_are_kept_and_score_every_row(cancer):
     # the weights follow the union design: (n_keep / n) / (a_k + (1 - a_k) pi')
     # with a_k the pilot's share of the row's class and pi' the second step's
     # probability, proportional to the cost mixed with one fifth uniform
-    from skprune._row_selection import inclusion_probabilities
+    from skprune._row_selection import inclusion_scale
 
     n = len(y)
     a = (np.bincount(y[pilot], minlength=2) / np.bincount(y))[y]
     cost = -model.sample_scores_
     importance = 0.8 * cost / cost.sum() + 0.2 / n
     rest = np.setdiff1d(np.arange(n), pilot)
-    later = np.empty(n)
-    later[rest], later[pilot] = inclusion_probabilities(
-        importance[rest], n_keep - len(pilot), others=importance[pilot]
+    # the rule that sums to the second step's count over the other rows,
+    # applied to the pilot rows too
+    later = np.minimum(
+        1.0, inclusion_scale(importance[rest], n_keep - len(pilot)) * importance
     )
     expected = n_keep / n / (a + (1 - a) * later)
     np.testing.assert_allclose(model.sample_weight_, expected[model.sample_indices_])
@@ -426,3 +427,29 @@ def test_imbalanced_learn_sampler_checks(check):
             HistGradientBoostingClassifier(max_iter=10), strategy="margin", cv=3
         )
     getattr(estimator_checks, check)("SampleSubsetter", sampler)
+
+
+def test_the_union_design_without_a_uniform_share_when_few_rows_cost():
+    # no uniform share and fewer costly rows than the count: the costly rows
+    # are certain, the others share what is left (inclusion_probabilities'
+    # rule), and the count and the weights stay exact
+    from skprune._row_selection import inclusion_probabilities
+
+    hardness = np.r_[np.zeros(50), [3.0, 1.0, 2.0], np.zeros(47)]
+    pilot = np.zeros(100, dtype=bool)
+    pilot[[0, 60]] = True
+    share = np.full(100, 0.02)
+    expected = inclusion_probabilities(hardness[~pilot], 8)
+    for seed in range(20):
+        mask, weights = pilot_weighted_rows(
+            hardness,
+            10,
+            pilot=pilot,
+            pilot_share=share,
+            uniform_share=0.0,
+            rng=np.random.RandomState(seed),
+        )
+        assert mask.sum() == 10 and mask[pilot].all() and mask[50:53].all()
+        later = expected[np.flatnonzero(mask[~pilot])]
+        drawn = weights[mask & ~pilot]
+        np.testing.assert_allclose(drawn, 1.0 / (0.02 + 0.98 * later))
