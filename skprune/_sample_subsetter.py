@@ -242,6 +242,10 @@ def choose_rows(
             clean_labels = rule == "coverage" and classifier
         if clean_labels:
             issues = oof.label_issues.flagged
+        # the weighted rules' weights are scaled by one constant, so that they
+        # average one over the kept rows in expectation: a penalty then weighs
+        # as much as on n_keep unweighted rows (the Horvitz-Thompson weights
+        # sum to the number of rows drawn from, n / n_keep times more)
         if rule == "weighted" and isinstance(oof, Pilot):
             # OSMAC's union design; the stratified pilot keeps every class
             mask, weights = pilot_weighted_rows(
@@ -275,10 +279,6 @@ def choose_rows(
                 quotas=quotas,
                 exclude=issues,
             )
-    # the weights are scaled by one constant, so that they average one over
-    # the kept rows in expectation: a penalty then weighs as much as on
-    # n_keep unweighted rows (the Horvitz-Thompson weights sum to the number
-    # of rows drawn from, n / n_keep times more)
     if reweight:
         weights = oof.label_issues.class_weights()[oof.y_codes] * mask
     return RowSelection(
