@@ -112,8 +112,7 @@ def _dask_array(value, name):
 
 
 def _blocks(array):
-    """The row chunks of ``array`` as dask delayed objects (``None`` for
-    ``None``, one per chunk)."""
+    """The row chunks of ``array`` as dask delayed objects, one per chunk."""
     return array.to_delayed().ravel().tolist()
 
 
@@ -127,7 +126,8 @@ def census(y, classifier):
     counts)`` with the chunks' row counts (``y`` checked finite)."""
     import dask
 
-    parts = dask.compute(*[_census_block(b, classifier) for b in _blocks(y)])
+    count = dask.delayed(_count_labels)
+    parts = dask.compute(*[count(b, classifier) for b in _blocks(y)])
     if not classifier:
         return None, np.array(parts)[:, np.newaxis]
     classes = np.unique(np.concatenate([labels for labels, _ in parts]))
@@ -136,12 +136,6 @@ def census(y, classifier):
     for b, (labels, n) in enumerate(parts):
         counts[b, np.searchsorted(classes, labels)] = n
     return classes, counts
-
-
-def _census_block(y, classifier):
-    import dask
-
-    return dask.delayed(_count_labels)(y, classifier)
 
 
 def _count_labels(y, classifier):
@@ -185,12 +179,17 @@ def _pilot_block(X, y, weight, classes, ranks, before, start, finite):
     return rows, X[rows], y[rows], None if weight is None else weight[rows]
 
 
-def _summary_block(X, y, scorer, pilot_rows, n_top):
-    """A chunk scored by the pilot model and summarised for the second step."""
-    hardness = scorer.hardness(_as_float(X), y)
+def _scored(X, y, scorer, pilot_rows):
+    """A chunk's costs by the pilot model and its pilot rows (boolean)."""
+    hardness = scorer.hardness(X, y)
     pilot = np.zeros(len(hardness), dtype=bool)
     pilot[pilot_rows] = True
-    return summarize_block(hardness, pilot, n_top)
+    return hardness, pilot
+
+
+def _summary_block(X, y, scorer, pilot_rows, n_top):
+    """A chunk scored by the pilot model and summarised for the second step."""
+    return summarize_block(*_scored(_as_float(X), y, scorer, pilot_rows), n_top)
 
 
 def _draw_block(X, y, weight, scorer, pilot_rows, step, lo, hi, start, n_points, share):
@@ -198,9 +197,7 @@ def _draw_block(X, y, weight, scorer, pilot_rows, step, lo, hi, start, n_points,
     probabilities)``. ``share`` is the pilot's share of each class (or of all
     rows)."""
     X = _as_float(X)
-    hardness = scorer.hardness(X, y)
-    pilot = np.zeros(len(hardness), dtype=bool)
-    pilot[pilot_rows] = True
+    hardness, pilot = _scored(X, y, scorer, pilot_rows)
     kept, later = select_block(hardness, pilot, step, lo, hi, start, n_points)
     rows = np.flatnonzero(kept)
     a = share[0] if len(share) == 1 else share[np.searchsorted(scorer.classes, y[rows])]
@@ -297,7 +294,7 @@ def weighted_by_pilot(
             f"The pilot needs rows of two classes at least; y holds only {classes}."
         )
     sizes = counts.sum(axis=0)
-    size = max(min(plan.size, plan.n_keep), len(sizes) if classifier else 1)
+    size = plan.pilot_rows(len(sizes) if classifier else 1)
     check_count(plan.n_keep, size)
     ranks = pilot_ranks(sizes, size, plan.pilot_seed)
     pilot_index, X_pilot, y_pilot, w_pilot = _take_ranks(

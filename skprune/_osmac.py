@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._row_selection import CERTAIN, scale_from_ranked, systematic_picks
+from ._row_selection import CERTAIN, largest, scale_from_ranked, systematic_picks
 
 # a block hands on at least this many of its largest hardness values
 MIN_TOP = 256
@@ -55,14 +55,10 @@ def summarize_block(hardness, pilot, n_top):
     ``n_top`` (at least one) of its largest values."""
     free = hardness[~pilot]
     n_top = max(int(n_top), 1)
+    top, rest = largest(free, n_top)
+    complete = n_top >= len(free)
     positive = int(np.count_nonzero(free > 0))
-    if n_top >= len(free):
-        top = np.sort(free)[::-1]
-        return BlockSummary(hardness.sum(), len(free), top, 0.0, True, positive)
-    parts = np.partition(free, len(free) - n_top)
-    top = np.sort(parts[len(free) - n_top :])[::-1]
-    rest = parts[: len(free) - n_top].sum()
-    return BlockSummary(hardness.sum(), len(free), top, rest, False, positive)
+    return BlockSummary(hardness.sum(), len(free), top, rest, complete, positive)
 
 
 def top_share(count, n_rest, n_second):

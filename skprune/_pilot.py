@@ -209,31 +209,28 @@ class PilotScorer:
     def fit(cls, strategy, scorer, X, y, classes, fit_params):
         """Fit ``scorer`` on the pilot rows ``X``, ``y`` (with their
         ``fit_params``)."""
-        codes = None if classes is None else np.searchsorted(classes, y)
-        pilot = Pilot(
-            X=X,
-            y=y,
-            y_codes=codes,
-            classes=classes,
-            scorer=clone(scorer),
-            fit_params={},
-            rows=None,
-        )
-        pilot.model = clone(scorer).fit(X, y, **fit_params)
-        inverse = None
+        model = clone(scorer).fit(X, y, **fit_params)
+        fitted = cls(strategy, model, classes, clone(scorer))
         if strategy == "mmse":
-            inverse = inverse_hessian(X, pilot.proba, _has_intercept(pilot))
-        return cls(strategy, pilot.model, classes, pilot.scorer, inverse)
+            pilot = fitted._block(X, y)
+            fitted.inverse_hessian = inverse_hessian(
+                X, pilot.proba, _has_intercept(pilot)
+            )
+        return fitted
 
     def hardness(self, X, y):
         """Every row's cost (minus the strategy's score) by the pilot model:
         ``X`` and ``y`` one block of rows."""
         if X.shape[0] == 0:  # an empty chunk
             return np.empty(0)
+        return -STRATEGIES[self.strategy](X, y, self._block(X, y))
+
+    def _block(self, X, y):
+        """The :class:`PilotBlock` of the rows ``X``, ``y``."""
         codes = None
         if self.classes is not None:
             codes = np.searchsorted(self.classes, y)
-        block = PilotBlock(
+        return PilotBlock(
             X=X,
             y=y,
             y_codes=codes,
@@ -243,7 +240,6 @@ class PilotScorer:
             fitted=self.model,
             inverse_hessian=self.inverse_hessian,
         )
-        return -STRATEGIES[self.strategy](X, y, block)
 
 
 def pilot_share(y_codes, pilot):
@@ -263,7 +259,8 @@ def weighted_by_pilot(X, y, y_codes, classes, fit_params, *, plan):
     kept, weights, hardness)``: boolean masks, ``1 / pi`` on the kept rows
     and every row's cost."""
     n = X.shape[0]
-    pilot = draw_pilot(y_codes, n, plan.size, plan.pilot_seed)
+    n_classes = 1 if classes is None else len(classes)
+    pilot = draw_pilot(y_codes, n, plan.pilot_rows(n_classes), plan.pilot_seed)
     params = {key: take_rows(value, pilot, n) for key, value in fit_params.items()}
     scorer = PilotScorer.fit(
         plan.strategy, plan.scorer, X[pilot], y[pilot], classes, params
@@ -289,9 +286,10 @@ def weighted_by_pilot(X, y, y_codes, classes, fit_params, *, plan):
 @dataclass
 class PilotPlan:
     """What the two steps are asked for: the ``strategy`` and its
-    ``scorer``, the rows kept and the pilot's ``size``, the ``uniform_share``
-    of the second step, and the two seeds (the pilot's, and the stream the
-    second step draws its start from)."""
+    ``scorer``, the rows kept and the pilot's ``size`` as asked (see
+    :meth:`pilot_rows`), the ``uniform_share`` of the second step, and the
+    two seeds (the pilot's, and the stream the second step draws its start
+    from)."""
 
     strategy: str
     scorer: object
@@ -303,3 +301,8 @@ class PilotPlan:
 
     def rng(self):
         return np.random.RandomState(self.sampling_seed)
+
+    def pilot_rows(self, n_classes):
+        """The pilot's size: as asked, capped at the kept rows (which include
+        it), at least one row per class."""
+        return max(min(self.size, self.n_keep), n_classes)

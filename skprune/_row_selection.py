@@ -115,10 +115,23 @@ def inclusion_scale(importance, n_keep):
         return 0.0
     if n_keep >= n or np.count_nonzero(importance > 0) <= n_keep:
         return np.inf
-    # only the n_keep largest can be certain: a partition, not a full sort
-    parts = np.partition(importance, n - n_keep)
-    ranked = np.sort(parts[n - n_keep :])[::-1]
-    return scale_from_ranked(ranked, parts[: n - n_keep].sum(), n_keep)
+    # only the n_keep largest can be certain
+    return scale_from_ranked(*largest(importance, n_keep), n_keep)
+
+
+def largest(values, k):
+    """The ``k`` largest ``values``, descending, and the sum of the others
+    (a partition, not a full sort; every value when there are no more than
+    ``k``).
+
+    >>> top, rest = largest(np.array([3.0, 1.0, 4.0, 1.0, 5.0]), 2)
+    >>> top.tolist(), float(rest)
+    ([5.0, 4.0], 5.0)
+    """
+    if k >= len(values):
+        return np.sort(values)[::-1], 0.0
+    parts = np.partition(values, len(values) - k)
+    return np.sort(parts[len(values) - k :])[::-1], parts[: len(values) - k].sum()
 
 
 def scale_from_ranked(ranked, outside, n_keep):

@@ -658,9 +658,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         in-sample) and wherever wrong labels are looked for.
         """
         name = self.strategy if isinstance(self.strategy, str) else "callable"
-        rule = None
-        if name != "callable":
-            rule = resolve_keep(self.keep, self.strategy, weights_ok=weights_ok)
+        rule = self._rule(weights_ok)
         clean = self.clean_labels
         if clean != "auto":
             clean = bool(clean)
@@ -712,21 +710,23 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         )
         if pilot:
             n_classes = 1 if classes is None else len(classes)
-            plan = self._pilot_plan(n_keep, X.shape[1], n_classes, scorer)
-            rows = draw_pilot(y_codes, X.shape[0], plan.size, plan.pilot_seed)
+            plan = self._pilot_plan(n_keep, X.shape[1], scorer)
+            rows = draw_pilot(
+                y_codes, X.shape[0], plan.pilot_rows(n_classes), plan.pilot_seed
+            )
             return Pilot(**shared, rows=rows)
         return OutOfFold(
             **shared, cv=self.cv, random_state=self.random_state, n_jobs=self.n_jobs
         )
 
-    def _pilot_plan(self, n_keep, n_features, n_classes, scorer):
+    def _pilot_plan(self, n_keep, n_features, scorer):
         """The :class:`~skprune._pilot.PilotPlan` of this fit: the pilot's
         size (``pilot_size``; the pilot rows are kept, every class gets one)
         and its own seed, apart from the stream the sampling rules draw from
         (seeded as ``choose_rows`` seeds it)."""
         size = self.pilot_size
-        if size == "auto":
-            size = pilot_size(n_keep, n_features, n_classes)
+        if size == "auto":  # the classes' floor is the plan's (pilot_rows)
+            size = pilot_size(n_keep, n_features)
         # the first seed is the one choose_rows draws its stream from
         sampling_seed, pilot_seed = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=2
@@ -735,7 +735,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             strategy=self.strategy,
             scorer=scorer,
             n_keep=n_keep,
-            size=max(min(size, n_keep), n_classes),
+            size=size,
             uniform_share=WEIGHTED_UNIFORM_SHARE,
             pilot_seed=pilot_seed,
             sampling_seed=sampling_seed,
@@ -773,16 +773,39 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             )
             pilot_rows = oof.rows if pilot else None
         mask = selection.mask
-        self.sample_mask_ = mask
-        self.sample_indices_ = np.flatnonzero(mask)
-        self.sample_scores_ = selection.scores
-        self.sample_weight_ = (
-            None if selection.weights is None else selection.weights[mask]
+        self._record_selection(
+            mask,
+            np.flatnonzero(mask),
+            scores=selection.scores,
+            weights=None if selection.weights is None else selection.weights[mask],
+            rule=selection.rule,
+            label_issues=selection.label_issues,
+            pilot_indices=None if pilot_rows is None else np.flatnonzero(pilot_rows),
         )
-        self.label_issues_ = selection.label_issues
-        self.keep_ = selection.rule
-        self.pilot_indices_ = None if pilot_rows is None else np.flatnonzero(pilot_rows)
         return selection
+
+    def _record_selection(
+        self, mask, indices, *, scores, weights, rule, label_issues, pilot_indices
+    ):
+        """The selection's fitted attributes (``weights`` on the kept rows)."""
+        self.sample_mask_ = mask
+        self.sample_indices_ = indices
+        self.sample_scores_ = scores
+        self.sample_weight_ = weights
+        self.label_issues_ = label_issues
+        self.keep_ = rule
+        self.pilot_indices_ = pilot_indices
+
+    def _fit_kept(self, X_kept, y_kept, kept_params):
+        """Fit a clone of the estimator on the kept rows, their
+        ``sample_weight`` (when given) times the selection's weights."""
+        if self.sample_weight_ is not None:
+            weights = self.sample_weight_
+            given = kept_params.get("sample_weight")
+            if given is not None:
+                weights = weights * np.asarray(given, dtype=np.float64)
+            kept_params = {**kept_params, "sample_weight": weights}
+        self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
 
     def _rule(self, weights_ok):
         """The rule ``keep`` resolves to, ``None`` while a callable's scores
@@ -796,8 +819,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         block by block): ``(selection, pilot rows)``."""
         classes, y_codes, y = _encode(self.estimator, y)
         scorer, fit_params = self._scorer(fit_params)
-        n_classes = 1 if classes is None else len(classes)
-        plan = self._pilot_plan(n_keep, X.shape[1], n_classes, scorer)
+        plan = self._pilot_plan(n_keep, X.shape[1], scorer)
         pilot, kept, weights, hardness = weighted_by_pilot(
             X, y, y_codes, classes, fit_params, plan=plan
         )
@@ -886,17 +908,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         kept_params = {
             key: take_rows(value, mask, X.shape[0]) for key, value in fit_params.items()
         }
-        if selection.weights is not None:
-            given = kept_params.get("sample_weight")
-            weights = self.sample_weight_
-            if given is not None:
-                weights = weights * np.asarray(given, dtype=np.float64)
-            kept_params["sample_weight"] = weights
         # a DataFrame reaches the estimator as the user gave it (its column
         # names become the estimator's feature_names_in_)
         X_kept = X_given.iloc[self.sample_indices_] if _is_frame(X_given) else X[mask]
-        y_kept = y[mask]
-        self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
+        self._fit_kept(X_kept, y[mask], kept_params)
 
     def _fit_dask(self, X, y, fit_params):
         """``fit`` on a dask array: uniform rows or OSMAC's two steps, block
@@ -928,7 +943,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             )
         else:
             scorer, scorer_params = self._scorer(fit_params)
-            plan = self._pilot_plan(n_keep, X.shape[1], 1, scorer)
+            plan = self._pilot_plan(n_keep, X.shape[1], scorer)
             indices, X_kept, y_kept, given, weights, pilot_index = weighted_by_pilot(
                 X,
                 y,
@@ -942,23 +957,23 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             weights *= n_keep / n_samples
         mask = np.zeros(n_samples, dtype=bool)
         mask[indices] = True
-        self.sample_mask_ = mask
-        self.sample_indices_ = indices
-        self.sample_scores_ = None
-        self.sample_weight_ = weights
-        self.label_issues_ = None
-        self.keep_ = rule
-        self.pilot_indices_ = pilot_index
+        self._record_selection(
+            mask,
+            indices,
+            scores=None,
+            weights=weights,
+            rule=rule,
+            label_issues=None,
+            pilot_indices=pilot_index,
+        )
         kept_params = {
             key: take_rows(value, mask, n_samples)
             for key, value in fit_params.items()
             if key != "sample_weight"
         }
-        if weights is not None:
-            given = weights if given is None else weights * given
-        if given is not None:
+        if given is not None:  # the kept rows' own sample_weight
             kept_params["sample_weight"] = given
-        self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
+        self._fit_kept(X_kept, y_kept, kept_params)
         return self
 
     def _check_dask(self, fit_params):

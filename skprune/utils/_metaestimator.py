@@ -91,7 +91,8 @@ class DelegatingPredictorMixin:
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array is computed chunk by chunk (a dask array back).
 
         Returns
         -------
@@ -105,7 +106,8 @@ class DelegatingPredictorMixin:
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array is computed chunk by chunk (a dask array back).
 
         Returns
         -------
@@ -119,7 +121,8 @@ class DelegatingPredictorMixin:
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array is computed chunk by chunk (a dask array back).
 
         Returns
         -------
@@ -133,7 +136,9 @@ class DelegatingPredictorMixin:
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            On a dask array, accuracy (a classifier) or R^2 (a regressor)
+            computed chunk by chunk.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), default=None
 
