@@ -435,8 +435,8 @@ default="magnitude"
         sets (``benchmarks/bench_swaps_accuracy.py``, features kept 10/25/50 %)
         mean test accuracy rose by 1.1/0.3/0.4 points and log-loss fell at
         every fraction, for 1.4-1.8x the fit time; on abess's simulation it
-        took the CV estimator's true-positive rate from 0.82/0.76 to abess's
-        1.00/0.90 (``benchmarks/bench_support_recovery.py``).
+        raised the CV estimator's true-positive rate to abess's level
+        (``benchmarks/bench_support_recovery.py``).
 
     C : float, default=1.0
         Inverse of L2 regularisation strength, as in ``LogisticRegression``
