@@ -421,21 +421,20 @@ default="magnitude"
         objective, until none does. Brings back items nested pruning dropped
         (abess's splicing with exact scores). ``"auto"`` swaps when
         ``refit=True`` and the kept model has at most 100 parameters (where
-        refits are Newton steps and a swap round costs little; on a 200,000 x
-        20,000 sparse problem pruned to 200 features, swaps multiplied the
-        fit time by 4.6); ``True`` swaps up to 1000 parameters and needs
-        ``refit=True``. With swaps, a path's supports need not nest. In
+        refits are Newton steps and a swap round costs little; on a large
+        problem pruned to hundreds of features swaps multiply the fit time);
+        ``True`` swaps up to 1000 parameters and needs ``refit=True``. With
+        swaps, a path's supports need not nest. In
         :class:`PrunedLogisticRegressionCV`, ``"auto"`` swaps every level of
         every fold's path for a binary model (so that the folds score the
         refined supports) and only the final model for a multinomial one
-        (every level of every fold cost 10x the time on ten-class digits);
-        ``True`` swaps every level.
+        (swapping every level of every fold multiplies the time with the
+        classes); ``True`` swaps every level.
 
-        On by default because it paid on every benchmark: on 25 real data
-        sets (``benchmarks/bench_swaps_accuracy.py``, features kept 10/25/50 %)
-        mean test accuracy rose by 1.1/0.3/0.4 points and log-loss fell at
-        every fraction, for 1.4-1.8x the fit time; on abess's simulation it
-        raised the CV estimator's true-positive rate to abess's level
+        On by default because it paid where it was measured: accuracy and
+        log-loss at equal size on 25 real data sets for a moderate rise in
+        fit time (``benchmarks/bench_swaps_accuracy.py``), and the recovered
+        support on abess's simulation
         (``benchmarks/bench_support_recovery.py``).
 
     C : float, default=1.0
