@@ -122,7 +122,8 @@ def test_path_levels_nest_and_are_masked_optima(wine, granularity, criterion):
         assert np.all(previous | ~support), "a pruned coefficient came back"
         previous = support
         assert projected_gradient(X, y, 3, coef, intercept) < 1e-7
-    assert np.all(n_iters >= 0) and n_iters[0] > 0
+    # every level removed coefficients from the last optimum: a refit ran
+    assert np.all(n_iters > 0)
 
 
 def test_path_accepts_ratios_and_defaults(cancer):

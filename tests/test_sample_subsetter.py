@@ -573,7 +573,14 @@ def test_scoring_estimator_is_the_model_that_scores(iris):
     proba = cross_val_predict(knn, X, y, cv=5, method="predict_proba")
     expected = np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0))
     np.testing.assert_allclose(model.sample_scores_, expected)
-    assert isinstance(model.estimator_, LogisticRegression)
+    # the scorer only scores: the model that predicts is a LogisticRegression
+    # fit on the kept rows with their weights
+    expected_model = LogisticRegression().fit(
+        X[model.sample_indices_],
+        y[model.sample_indices_],
+        sample_weight=model.sample_weight_,
+    )
+    np.testing.assert_allclose(model.estimator_.coef_, expected_model.coef_)
 
 
 def test_class_weight_keyed_by_the_users_labels(cancer):
