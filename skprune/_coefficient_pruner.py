@@ -4,10 +4,9 @@ from copy import deepcopy
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -26,7 +25,7 @@ from ._mlp import (
     is_mlp,
     remove_hidden_units,
 )
-from ._pruning import ColumnRefit, LogisticRefit, blas_threads, prune
+from ._pruning import ColumnRefit, LogisticRefit, prune
 from ._selection import (
     GRANULARITIES,
     count_prunable,
@@ -35,10 +34,13 @@ from ._selection import (
 )
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
+    check_n_inputs,
+    fit_or_copy,
     route_fit_params,
     validate_fit_data,
 )
-from .utils._validation import coef_as_2d, fold_class_weight
+from .utils._threads import blas_threads
+from .utils._validation import coef_as_2d, fold_class_weight, is_softmax_logistic
 
 
 def _random_state_copy(random_state):
@@ -54,11 +56,7 @@ def _random_state_copy(random_state):
 
 def _check_prefit_network(network, X, y):
     """A fitted network must match ``X``'s width and ``y``'s labels."""
-    n_inputs = network.coefs_[0].shape[0]
-    if n_inputs != X.shape[1]:
-        raise ValueError(
-            f"The prefit network has {n_inputs} inputs but X has {X.shape[1]} features."
-        )
+    check_n_inputs(network.coefs_[0].shape[0], X, model="network")
     classes = getattr(network, "classes_", None)
     if classes is not None and np.ndim(y) == 1 and not np.isin(y, classes).all():
         raise ValueError(
@@ -73,10 +71,9 @@ def l2_logistic_C(estimator):
     binary); ``None`` for any other estimator or setting."""
     if type(estimator) is not LogisticRegression or estimator.solver == "liblinear":
         return None
-    if (
-        getattr(estimator, "multi_class", "auto") == "ovr"
-        and len(estimator.classes_) > 2
-    ):
+    # two classes make one sigmoid model whatever multi_class says
+    n_classes = len(estimator.classes_)
+    if n_classes > 2 and not is_softmax_logistic(estimator, n_classes):
         return None
     penalty, l1_ratio = estimator.penalty, estimator.l1_ratio
     if penalty is None:
@@ -383,17 +380,9 @@ default="magnitude"
                     f"{name}={value!r} applies to MLPClassifier / MLPRegressor; "
                     f"for {type(self.estimator).__name__} use {name} in {allowed}."
                 )
-        if self.prefit:
-            check_is_fitted(self.estimator)
-            estimator = deepcopy(self.estimator)
-        else:
-            estimator = clone(self.estimator).fit(X, y, **fit_params)
+        estimator = fit_or_copy(self.estimator, X, y, fit_params, prefit=self.prefit)
         dense_coef = coef_as_2d(estimator)
-        if dense_coef.shape[1] != X.shape[1]:
-            raise ValueError(
-                f"The prefit estimator has {dense_coef.shape[1]} coefficients per "
-                f"row but X has {X.shape[1]} features."
-            )
+        check_n_inputs(dense_coef.shape[1], X, inputs="coefficients per row")
         coef_shape = np.shape(estimator.coef_)
         n_total, what = count_prunable(dense_coef.shape, self.granularity)
         n_final = resolve_n_keep(
@@ -455,10 +444,24 @@ default="magnitude"
                 **fit_params,
                 "sample_weight": _check_sample_weight(fit_params["sample_weight"], X),
             }
+        starts = []  # rewind=True: the random state the network's fit starts from
+
+        def remember_start(network):
+            # the initial weights are scikit-learn's first draws from it
+            starts.append(_random_state_copy(network.random_state))
+
+        estimator = fit_or_copy(
+            self.estimator,
+            X,
+            y,
+            fit_params,
+            prefit=self.prefit,
+            random_state=self.random_state,
+            deep=False,
+            before_fit=remember_start if self.rewind else None,
+        )
         if self.prefit:
-            check_is_fitted(self.estimator)
-            _check_prefit_network(self.estimator, X, y)
-            estimator = deepcopy(self.estimator)
+            _check_prefit_network(estimator, X, y)
             seed = self.estimator.random_state
             if self.rewind and not isinstance(seed, Integral):
                 raise ValueError(
@@ -466,18 +469,9 @@ default="magnitude"
                     "weights: give it an integer random_state (got "
                     f"{seed!r}), or let the pruner fit it (prefit=False)."
                 )
-            start = np.random.RandomState(seed) if self.rewind else None
-        else:
-            estimator = clone(self.estimator)
-            if estimator.random_state is None and self.random_state is not None:
-                # one seed fixes the whole run, as in scikit-learn's ensembles
-                seed = check_random_state(self.random_state).randint(2**31 - 1)
-                estimator.set_params(random_state=int(seed))
-            # where fit will find its random state: the initial weights are
-            # scikit-learn's first draws from it
-            start = _random_state_copy(estimator.random_state) if self.rewind else None
-            estimator.fit(X, y, **fit_params)
-        initial = None if start is None else initial_weights(estimator, start)
+            if self.rewind:
+                starts.append(np.random.RandomState(seed))
+        initial = initial_weights(estimator, starts[0]) if self.rewind else None
         granularity = self.granularity
         n_total = count_items(estimator.coefs_, granularity)
         n_final = resolve_n_keep(

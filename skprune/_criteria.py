@@ -124,16 +124,20 @@ def gradient(coef, X, y, estimator, random_state):
     return taylor_scores(coef.T, X, deltas).T
 
 
+# raised around a regressor by this criterion and by the network's (_mlp)
+MISCLASSIFIED_NEEDS_CLASSIFIER = (
+    "criterion='gradient_misclassified' needs a classifier; use "
+    "'gradient' for a regressor."
+)
+
+
 def gradient_misclassified(coef, X, y, estimator, random_state):
     """:func:`gradient` on the misclassified training rows only: each
     weight's contribution to the misclassification. With no misclassified
     row it falls back to all rows. Classifiers only."""
     deltas, wrong = _linear_deltas(coef, X, y, estimator)
     if wrong is None:
-        raise ValueError(
-            "criterion='gradient_misclassified' needs a classifier; use "
-            "'gradient' for a regressor."
-        )
+        raise ValueError(MISCLASSIFIED_NEEDS_CLASSIFIER)
     if wrong.any():
         X, deltas = X[np.flatnonzero(wrong)], deltas[wrong]
     return taylor_scores(coef.T, X, deltas).T

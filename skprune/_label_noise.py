@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .utils._arrays import top_k_indices
+
 
 @dataclass
 class LabelIssues:
@@ -85,8 +87,7 @@ def find_label_issues(proba, y_codes):
         for j in range(n_classes):
             if i != j and to_flag[i, j] > 0:
                 margin = proba[rows, j] - proba[rows, i]
-                order = np.argsort(-margin, kind="stable")
-                flagged[rows[order[: to_flag[i, j]]]] = True
+                flagged[rows[top_k_indices(margin, to_flag[i, j])]] = True
     flagged &= proba.argmax(axis=1) != y_codes
     return LabelIssues(flagged=flagged, joint=joint)
 

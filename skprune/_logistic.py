@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 
 from ._criteria import LOGISTIC_CRITERIA
 from ._logistic_loss import n_coef_rows
-from ._pruning import LogisticRefit, blas_threads, prune
+from ._pruning import LogisticRefit, prune
 from ._selection import (
     GRANULARITIES,
     count_prunable,
@@ -30,6 +30,7 @@ from ._selection import (
     n_keep_from_ratio,
     resolve_n_keep,
 )
+from .utils._threads import blas_threads
 from .utils._validation import check_cv_fits_classes, fold_class_weight
 
 

@@ -20,6 +20,8 @@ from scipy import linalg, optimize, sparse
 from scipy.special import logsumexp
 from sklearn.utils.extmath import safe_sparse_dot
 
+from .utils._arrays import stored_values
+
 SOLVERS = ("auto", "lbfgs", "newton")
 
 # Live columns are copied into a smaller X only when at most this share of the
@@ -297,11 +299,6 @@ class MaskedLogisticLoss:
         diagonal = np.arange(self.n_free)
         hessian[diagonal, diagonal] += self.alpha / self.weight_sum
         return hessian
-
-
-def stored_values(X):
-    """Values ``X`` stores: ``nnz`` when sparse, ``size`` when dense."""
-    return X.nnz if sparse.issparse(X) else np.size(X)
 
 
 def row_blocks(X, target_values=2**18):

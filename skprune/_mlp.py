@@ -29,9 +29,10 @@ from sklearn.neural_network._stochastic_optimizers import (
     SGDOptimizer,
 )
 
-from ._criteria import taylor_scores
+from ._criteria import MISCLASSIFIED_NEEDS_CLASSIFIER, taylor_scores
 from ._pruning import Fit
 from ._selection import top_k_mask
+from .utils._arrays import apportion
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -373,21 +374,6 @@ def hidden_units_alive(mask):
     return [m.any(axis=1) for m in mask[1:]]
 
 
-def allocate(n_keep, sizes, low, high):
-    """Split ``n_keep`` across groups in proportion to ``sizes`` (largest
-    remainder), each count within ``[low[g], high[g]]``."""
-    sizes = np.asarray(sizes, dtype=np.float64)
-    ideal = n_keep * sizes / sizes.sum()
-    counts = np.clip(np.floor(ideal).astype(int), low, high)
-    while counts.sum() < n_keep:
-        room = np.where(counts < high, ideal - counts, -np.inf)
-        counts[np.argmax(room)] += 1
-    while counts.sum() > n_keep:
-        excess = np.where(counts > low, ideal - counts, np.inf)
-        counts[np.argmin(excess)] -= 1
-    return counts
-
-
 class MLPRefit:
     """Masked fine-tunes of an ``MLPClassifier`` / ``MLPRegressor``.
 
@@ -491,7 +477,7 @@ class MLPRefit:
         sizes = [g.size for g in groups]
         n_alive = [int(np.count_nonzero(a)) for a in alive_groups]
         if self.scope == "layer" and len(groups) > 1:
-            counts = allocate(n_keep, sizes, low, n_alive)
+            counts = apportion(n_keep, sizes, low, n_alive)
             return [
                 top_k_mask(g, int(k), a)
                 for g, k, a in zip(groups, counts, alive_groups, strict=True)
@@ -533,10 +519,7 @@ class MLPRefit:
         X_rows, Y_rows = X, self.Y
         if criterion == "gradient_misclassified":
             if not is_classifier(model):
-                raise ValueError(
-                    "criterion='gradient_misclassified' needs a classifier; use "
-                    "'gradient' for a regressor."
-                )
+                raise ValueError(MISCLASSIFIED_NEEDS_CLASSIFIER)
             n = X.shape[0]
             predicted = np.asarray(model.predict(X)).reshape(n, -1)
             wrong = (predicted != np.asarray(y).reshape(n, -1)).any(axis=1)

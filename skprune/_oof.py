@@ -14,13 +14,17 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._label_noise import find_label_issues
-from .utils._validation import check_cv_fits_classes, display_label, take_rows
+from .utils._validation import (
+    check_cv_fits_classes,
+    display_label,
+    is_softmax_logistic,
+    take_rows,
+)
 
 
 @dataclass
@@ -189,18 +193,6 @@ class OutOfFold(RowPredictions):
     def predictions(self):
         """Out-of-fold predictions (regression)."""
         return self._oof("predict")
-
-
-def is_softmax_logistic(model, n_classes):
-    """Whether ``model`` is a ``LogisticRegression`` whose ``predict_proba``
-    on ``n_classes`` classes is the sigmoid (softmax) of its decision values,
-    not one-vs-rest."""
-    softmax_model = getattr(model, "multi_class", "auto") in (
-        "auto",
-        "multinomial",
-        "deprecated",
-    ) and (n_classes == 2 or getattr(model, "solver", None) != "liblinear")
-    return type(model) is LogisticRegression and softmax_model
 
 
 def probabilities_from_decision(decision):

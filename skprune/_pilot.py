@@ -20,16 +20,11 @@ from sklearn.base import clone
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils.extmath import safe_sparse_dot
 
-from ._oof import (
-    RowPredictions,
-    is_softmax_logistic,
-    probabilities_from_decision,
-    row_block_views,
-)
+from ._oof import RowPredictions, probabilities_from_decision, row_block_views
 from ._osmac import pilot_weighted_rows
 from ._row_selection import allocate
 from ._sample_scores import STRATEGIES, _has_intercept, inverse_hessian
-from .utils._validation import take_rows
+from .utils._validation import is_softmax_logistic, take_rows
 
 # pilot_size="auto": this many rows (or ten per feature, whichever is more),
 # never more than half the kept rows.

@@ -22,7 +22,6 @@ estimator; the estimator classes validate, pick a refit object, call
 """
 
 import warnings
-from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,7 +31,6 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 
 from ._criteria import (
     CRITERIA,
@@ -40,12 +38,7 @@ from ._criteria import (
     _LogisticStateLike,
     score_coefficients,
 )
-from ._logistic_loss import (
-    logistic_problem,
-    minimize_logistic,
-    n_coef_rows,
-    stored_values,
-)
+from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
 from ._selection import count_alive, count_prunable, select_mask
 from ._swaps import (
     AUTO_SWAP_MAX_PARAMS,
@@ -57,13 +50,9 @@ from ._swaps import (
     exchange_orders,
     exchange_scores,
 )
+from .utils._arrays import stored_values
 from .utils._validation import coef_as_2d
 
-# Below this many stored values of X (times coefficient rows), the solver's
-# matrix products are too small for BLAS threads to pay for their start-up:
-# a run is pinned to one BLAS thread (measured: 13x faster on digits with two
-# threads available; see the engine issue's note).
-ONE_THREAD_BELOW = 4_000_000
 # Swap rounds keep a squared copy of X up to this many stored values (128 MB).
 KEEP_SQUARED_BELOW = 2**24
 
@@ -163,14 +152,6 @@ def prune(
             levels.append((n_keep, current, since_level))
             since_level = 0
     return PruneResult(current, mask, dense, history, levels, total_iter)
-
-
-def blas_threads(X, n_rows=1):
-    """One BLAS thread for a small problem (see ``ONE_THREAD_BELOW``), the
-    caller's setting otherwise; use as a context manager around a run."""
-    if stored_values(X) * n_rows < ONE_THREAD_BELOW:
-        return threadpool_limits(limits=1, user_api="blas")
-    return nullcontext()
 
 
 def _history_entry(round_, mask, fit, refitter, verbose):

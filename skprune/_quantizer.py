@@ -17,16 +17,16 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted
 
 from ._coefficient_pruner import CoefficientPruner
 from ._logistic import PrunedLogisticRegression
 from ._mlp import encoded_target, is_mlp, minimize_network
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
+    check_n_inputs,
+    fit_or_copy,
     route_fit_params,
     validate_fit_data,
 )
@@ -365,20 +365,17 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         """
         fit_params = route_fit_params(self, fit_params)
         X, y = validate_fit_data(self, X, y)
-        if self.prefit:
-            check_is_fitted(self.estimator)
-            model = deepcopy(self.estimator)
-        else:
-            model = clone(self.estimator)
-            _seed_unseeded(model, self.random_state)
-            model.fit(X, y, **fit_params)
+        model = fit_or_copy(
+            self.estimator,
+            X,
+            y,
+            fit_params,
+            prefit=self.prefit,
+            random_state=self.random_state,
+        )
         inner, weights = model_weights(model)
         network = is_mlp(inner)
-        if weights[0].shape[0 if network else 1] != X.shape[1]:
-            raise ValueError(
-                f"The prefit estimator has {weights[0].shape[0 if network else 1]} "
-                f"inputs but X has {X.shape[1]} features."
-            )
+        check_n_inputs(weights[0].shape[0 if network else 1], X)
         # a network's row is a unit's incoming weights: a column of coefs_
         axis = 1 if network else 0
         share = self.share
@@ -460,21 +457,6 @@ def _n_intercepts(inner):
     if is_mlp(inner):
         return sum(np.size(b) for b in inner.intercepts_)
     return np.size(getattr(inner, "intercept_", ()))
-
-
-def _seed_unseeded(model, random_state):
-    """Give every unseeded ``random_state`` inside ``model`` a seed drawn from
-    ``random_state`` (one seed fixes the whole fit); nothing when it is None."""
-    if random_state is None:
-        return
-    rng = check_random_state(random_state)
-    params = model.get_params(deep=True)
-    unseeded = {
-        name: int(rng.randint(2**31 - 1))
-        for name, value in sorted(params.items())
-        if (name == "random_state" or name.endswith("__random_state")) and value is None
-    }
-    model.set_params(**unseeded)
 
 
 def _dense_size(model, inner, weights):

@@ -20,11 +20,14 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
 
+from .utils._arrays import apportion, top_k_indices
+
 
 def allocate(counts, n_keep):
     """Split ``n_keep`` over groups of sizes ``counts`` in proportion, at least
-    one per group, never more than a group has, the total exact (largest
-    remainders first, ties to the earlier group).
+    one per group, never more than a group has, the total exact
+    (:func:`~skprune.utils._arrays.apportion`: largest remainders first, ties
+    to the earlier group).
 
     >>> allocate(np.array([50, 30, 20]), 10).tolist()
     [5, 3, 2]
@@ -37,33 +40,7 @@ def allocate(counts, n_keep):
             f"Cannot keep {n_keep} rows with stratify=True: each of the "
             f"{len(counts)} classes keeps at least one row."
         )
-    quota = n_keep * counts / counts.sum()
-    alloc = np.clip(np.floor(quota).astype(int), 1, counts)
-    while alloc.sum() != n_keep:
-        if alloc.sum() < n_keep:
-            room = np.where(alloc < counts, quota - alloc, -np.inf)
-            alloc[np.argmax(room)] += 1
-        else:
-            excess = np.where(alloc > 1, alloc - quota, -np.inf)
-            alloc[np.argmax(excess)] -= 1
-    return alloc
-
-
-def round_to_total(shares, total, caps):
-    """Integers summing to ``total``, each at most its cap, close to the real
-    ``shares`` (floors, then the largest remainders with room; ties to the
-    earlier entry).
-
-    >>> round_to_total(np.array([1.5, 1.5, 2.0]), 5, np.array([9, 9, 9])).tolist()
-    [2, 1, 2]
-    """
-    alloc = np.minimum(np.floor(shares).astype(int), caps)
-    missing = int(total - alloc.sum())
-    if missing > 0:
-        room = np.where(alloc < caps, shares - alloc, -np.inf)
-        order = np.argsort(-room, kind="stable")[:missing]
-        alloc[order] += 1
-    return alloc
+    return apportion(n_keep, counts, low=1, high=counts)
 
 
 def _groups_and_quotas(n_samples, n_keep, groups, quotas):
@@ -83,16 +60,18 @@ def top_k_rows(
     strategy). Ties go to the earlier row.
     """
     scores = np.asarray(scores, dtype=np.float64)
-    signed = -scores if keep == "easy" else scores
+    best = scores if keep == "easy" else -scores
     mask = np.zeros(len(scores), dtype=bool)
     for rows, quota in zip(
         *_groups_and_quotas(len(scores), n_keep, groups, quotas), strict=True
     ):
-        keys = (signed[rows],)
-        if drop_first is not None:
-            keys = (signed[rows], drop_first[rows])
-        order = rows[np.lexsort(keys)]
-        mask[order[:quota]] = True
+        parts = [rows]
+        if drop_first is not None:  # the flagged rows after all the others
+            parts = [rows[~drop_first[rows]], rows[drop_first[rows]]]
+        for part in parts:
+            kept = part[top_k_indices(best[part], quota)]
+            mask[kept] = True
+            quota -= len(kept)
     return mask
 
 
@@ -264,9 +243,9 @@ def weighted_rows(
             # the hardest excluded rows stay out; as many come back as the
             # quota needs
             left_out = rows[exclude[rows]]
-            left_out = left_out[np.argsort(-hardness[left_out], kind="stable")]
             n_out = min(len(left_out), len(rows) - int(quota))
-            rows = np.setdiff1d(rows, left_out[:n_out])
+            hardest = left_out[top_k_indices(hardness[left_out], n_out)]
+            rows = np.setdiff1d(rows, hardest)
         h = hardness[rows]
         total = h.sum()
         share = h / total if total > 0 else np.full(len(rows), 1.0 / len(rows))

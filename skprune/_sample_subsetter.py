@@ -1,6 +1,5 @@
 """SampleSubsetter: drop the least useful training rows, fit on the rest."""
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -28,11 +27,9 @@ from sklearn.utils.validation import (
 )
 
 from ._dask import is_dask_collection
-from ._logistic_loss import stored_values
 from ._oof import OutOfFold
 from ._osmac import pilot_weighted_rows
 from ._pilot import Pilot, PilotPlan, draw_pilot, pilot_size, weighted_by_pilot
-from ._pruning import ONE_THREAD_BELOW, blas_threads
 from ._row_selection import (
     SELECTORS,
     allocate,
@@ -50,6 +47,7 @@ from ._sample_scores import (
 )
 from ._selection import resolve_n_keep
 from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
+from .utils._threads import fit_blas_threads
 from .utils._validation import take_rows
 
 # keep="weighted": share of the inclusion probability spread uniformly (the
@@ -893,7 +891,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                     fit_params["sample_weight"], X, ensure_non_negative=True
                 ),
             }
-        with _blas_threads(X, y, self.estimator):
+        with fit_blas_threads(X, y, self.estimator):
             self._fit(X, y, fit_params, X_given)
         return self
 
@@ -1060,7 +1058,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 'fit(), or keep="coverage" / keep="easy".'
             )
         # weights_ok=False: "auto" resolves to an unweighted rule
-        with _blas_threads(X, y, self.estimator):
+        with fit_blas_threads(X, y, self.estimator):
             mask = self._select(X, y, {}, weights_ok=False).mask
         # a one-vs-all target comes back as given (rows of the indicator)
         y_rows = np.asarray(given_y) if one_vs_all else y
@@ -1137,14 +1135,3 @@ def _has_nan(X):
     if data.dtype.kind != "f" or np.isfinite(data.sum()):
         return False  # a NaN anywhere makes the sum NaN: no n x d mask
     return bool(np.isnan(data).any())
-
-
-def _blas_threads(X, y, estimator):
-    """One BLAS thread while the rows are scored and the estimator is fit on a
-    small problem, as the pruners do: the out-of-fold fits' matrix products
-    are too small for BLAS threads to pay off (digits, ``strategy="grand"``
-    with a logistic regression: 0.18 s against 1.8 s with two threads)."""
-    if stored_values(X) >= ONE_THREAD_BELOW:  # large whatever the classes
-        return nullcontext()
-    n_outputs = len(np.unique(y)) if is_classifier(estimator) else 1
-    return blas_threads(X, n_outputs)

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from .utils._arrays import top_k_indices
+
 GRANULARITIES = ("weight", "feature")
 
 # ``prune_ratio * n_total`` is floored; the slack keeps a ratio such as 0.29 of
@@ -96,11 +98,9 @@ def top_k_mask(scores, k, alive=None):
         raise ValueError(f"Cannot keep {k} of {n_alive} live items.")
     if alive is not None:
         flat = np.where(np.asarray(alive).ravel(), flat, -np.inf)
-    # Stable sort of the negated scores: descending, ties by position. Live
-    # items all have finite or +inf scores, so the first k are all alive.
-    order = np.argsort(-flat, kind="stable")
+    # Live items all have finite or +inf scores, so the k best are all alive.
     mask = np.zeros(flat.size, dtype=bool)
-    mask[order[:k]] = True
+    mask[top_k_indices(flat, k)] = True
     return mask.reshape(scores.shape)
 
 

@@ -28,6 +28,7 @@ from scipy import sparse
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._logistic_loss import row_blocks
+from .utils._arrays import top_k_indices
 
 # Most items exchanged at once, and most swap rounds per size.
 SWAP_MAX = 5
@@ -219,12 +220,8 @@ def exchange_orders(mask, backward, forward, granularity):
 
 def top_k(items, scores, k):
     """The ``k`` items with the highest scores, best first, ties by position
-    (a partition, then a stable sort of the few at or above the k-th score)."""
-    if items.size > k:
-        kth = np.partition(scores, scores.size - k)[scores.size - k]
-        chosen = np.flatnonzero(scores >= kth)
-        items, scores = items[chosen], scores[chosen]
-    return items[np.argsort(-scores, kind="stable")[:k]]
+    (:func:`~skprune.utils._arrays.top_k_indices`)."""
+    return items[top_k_indices(scores, k)]
 
 
 def exchange(mask, orders, n_swap, granularity):

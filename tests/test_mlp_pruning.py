@@ -20,7 +20,6 @@ from skprune._criteria import taylor_scores
 from skprune._mlp import (
     _BACKPROP_TAKES_SAMPLE_WEIGHT,
     MLPRefit,
-    allocate,
     backprop,
     encoded_target,
     hidden_units_alive,
@@ -31,6 +30,7 @@ from skprune._mlp import (
 )
 from skprune._pruning import prune
 from skprune._selection import geometric_schedule
+from skprune.utils._arrays import apportion as allocate
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

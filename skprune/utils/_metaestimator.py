@@ -1,9 +1,10 @@
-"""What the meta-estimators share: delegation to the fitted ``estimator_``."""
+"""What the meta-estimators share: the inner estimator fitted or copied and
+seeded, its fit parameters, and delegation to the fitted ``estimator_``."""
 
 from copy import deepcopy
 
-from sklearn.base import is_classifier
-from sklearn.utils import get_tags
+from sklearn.base import clone, is_classifier
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -15,6 +16,66 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._dask import is_dask_collection, predict_blocks, score_blocks
 from ._validation import estimator_has
+
+
+def seed_unseeded(estimator, random_state, *, deep=True):
+    """Give every ``random_state`` parameter of ``estimator`` that is None a
+    seed drawn from ``random_state``, so that one seed fixes the whole fit;
+    nothing when ``random_state`` is None.
+
+    ``deep=True``: those of its nested estimators too (``*__random_state``),
+    one draw each in the sorted order of their names; ``deep=False``: its own
+    only.
+    """
+    if random_state is None:
+        return
+    rng = check_random_state(random_state)
+    unseeded = {
+        name: int(rng.randint(2**31 - 1))
+        for name, value in sorted(estimator.get_params(deep=deep).items())
+        if (name == "random_state" or name.endswith("__random_state")) and value is None
+    }
+    estimator.set_params(**unseeded)
+
+
+def fit_or_copy(
+    estimator,
+    X,
+    y,
+    fit_params,
+    *,
+    prefit,
+    random_state=None,
+    deep=True,
+    before_fit=None,
+):
+    """The fitted model a meta-estimator starts from; the user's ``estimator``
+    is never modified.
+
+    With ``prefit``, a deep copy of ``estimator``, which must be fitted.
+    Otherwise a clone, seeded by :func:`seed_unseeded` (``random_state``,
+    ``deep``), handed to ``before_fit`` when given, then fit on ``X``, ``y``
+    with ``fit_params``.
+    """
+    if prefit:
+        check_is_fitted(estimator)
+        return deepcopy(estimator)
+    model = clone(estimator)
+    seed_unseeded(model, random_state, deep=deep)
+    if before_fit is not None:
+        before_fit(model)
+    model.fit(X, y, **fit_params)
+    return model
+
+
+def check_n_inputs(n_inputs, X, *, model="estimator", inputs="inputs"):
+    """Raise a ``ValueError`` when a fitted model's ``n_inputs`` (its
+    ``inputs``, as the message names them) do not match ``X``'s features."""
+    if n_inputs != X.shape[1]:
+        raise ValueError(
+            f"The prefit {model} has {n_inputs} {inputs} but X has "
+            f"{X.shape[1]} features."
+        )
 
 
 def route_fit_params(owner, fit_params):

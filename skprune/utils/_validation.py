@@ -4,6 +4,7 @@ import inspect
 from numbers import Integral
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
 # scikit-learn 1.7 added ``sample_weight`` to compute_class_weight (it weighs
@@ -45,6 +46,19 @@ def coef_as_2d(estimator, *, name="estimator"):
             f"The {name}'s coef_ has {coef.ndim} dimensions; expected 1 or 2."
         )
     return np.atleast_2d(coef).astype(np.float64, copy=True)
+
+
+def is_softmax_logistic(model, n_classes):
+    """Whether ``model`` is a ``LogisticRegression`` whose ``predict_proba``
+    on ``n_classes`` classes is the sigmoid (softmax) of its decision values:
+    one model over the classes, not one-vs-rest (``multi_class="ovr"``, or
+    ``"liblinear"`` on more than two classes, in the scikit-learn versions
+    that have them)."""
+    return (
+        type(model) is LogisticRegression
+        and getattr(model, "multi_class", "auto") != "ovr"
+        and (n_classes == 2 or getattr(model, "solver", None) != "liblinear")
+    )
 
 
 def estimator_has(attr):
