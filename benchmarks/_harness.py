@@ -1,4 +1,5 @@
-"""Shared benchmark plumbing: interleaved timing, tables, JSON output.
+"""Shared benchmark plumbing: the command line, splits, label noise,
+interleaved timing, tables, JSON output.
 
 Methods are run alternately (A B C A B C ...) so that a noisy minute of a
 shared machine hits every method alike; we report medians, min and max.
@@ -11,45 +12,131 @@ import time
 
 import numpy as np
 
+# ``help=HIDDEN``: an option the script passes to itself, left out of --help
+HIDDEN = argparse.SUPPRESS
 
-def parse_args(description, flags=()):
-    """``--quick``, ``--out``, ``--repeats`` and the script's own boolean
-    ``flags`` (pairs of name and help)."""
+
+def parse_args(
+    description,
+    flags=(),
+    options=(),
+    *,
+    quick="smoke run, < 1 minute",
+    repeats=None,
+):
+    """``--quick``, ``--out``, ``--repeats`` and the script's own options.
+
+    Parameters
+    ----------
+    description : str
+        The text of ``--help``.
+    flags : sequence of (name, help)
+        Boolean options (``action="store_true"``).
+    options : sequence of (name, dict)
+        Any other option: its name and the keywords of
+        ``ArgumentParser.add_argument`` (``type``, ``default``, ``help``;
+        ``help=HIDDEN`` leaves it out of ``--help``). A ``type`` is applied to
+        a string default too, so a ``type`` that rejects a value (raising
+        ``argparse.ArgumentTypeError``) checks the default as well.
+    quick, repeats : str
+        The help of ``--quick`` and ``--repeats`` (what a repeat is: splits,
+        seeds, ...).
+    """
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="smoke run, < 1 minute")
+    parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--out", help="write the figures to this JSON file")
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None, help=repeats)
     for name, help_text in flags:
         parser.add_argument(name, action="store_true", help=help_text)
+    for name, keywords in options:
+        parser.add_argument(name, **keywords)
     return parser.parse_args()
 
 
-def standardized_split(X, y, seed, test_size=0.25):
-    """A stratified split, standardized on the training part, without the
-    columns that are constant there: ``X_tr, X_te, y_tr, y_te``."""
+def standardized_split(
+    X,
+    y,
+    seed,
+    test_size=0.25,
+    *,
+    train_size=None,
+    stratify=True,
+    drop_constant=True,
+):
+    """A split standardized on its training part: ``X_tr, X_te, y_tr, y_te``.
+
+    ``test_size``, ``train_size`` and ``seed`` (the ``random_state``) as in
+    ``train_test_split``, stratified by ``y`` unless ``stratify=False``;
+    ``drop_constant``: without the columns that are constant on the training
+    rows (they carry nothing, and abess refuses them).
+    """
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
     X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=seed
+        X,
+        y,
+        test_size=test_size,
+        train_size=train_size,
+        stratify=y if stratify else None,
+        random_state=seed,
     )
-    live = X_tr.std(axis=0) > 0
-    scaler = StandardScaler().fit(X_tr[:, live])
-    X_tr, X_te = scaler.transform(X_tr[:, live]), scaler.transform(X_te[:, live])
-    return X_tr, X_te, y_tr, y_te
+    if drop_constant:
+        live = X_tr.std(axis=0) > 0
+        X_tr, X_te = X_tr[:, live], X_te[:, live]
+    scaler = StandardScaler().fit(X_tr)
+    return scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te
 
 
-def run_interleaved(methods, repeats):
+def flip_labels(y, rate, rng, *, exact=True, new_class="shift"):
+    """``y`` (class codes 0 ... K-1) with entries moved uniformly at random to
+    another class, drawn from the ``RandomState`` ``rng``.
+
+    ``exact``: ``round(rate * len(y))`` rows, drawn without replacement;
+    otherwise each row with probability ``rate``. Each flipped row then draws
+    ``u`` uniformly from 0 ... K-2, its new class being ``(y + 1 + u) % K``
+    (``new_class="shift"``) or the ``u``-th of the other classes in
+    increasing order (``"ordered"``): the same distribution, two spellings
+    the scripts' figures were first drawn with.
+    """
+    y = y.copy()
+    n_classes = y.max() + 1
+    if exact:
+        rows = rng.choice(len(y), round(rate * len(y)), replace=False)
+    else:
+        rows = np.flatnonzero(rng.rand(len(y)) < rate)
+    u = rng.randint(0, n_classes - 1, len(rows))
+    if new_class == "shift":
+        y[rows] = (y[rows] + 1 + u) % n_classes
+    elif new_class == "ordered":
+        y[rows] = u + (u >= y[rows])
+    else:
+        raise ValueError(f"new_class is 'shift' or 'ordered', got {new_class!r}")
+    return y
+
+
+def timed(function, *args, **kwargs):
+    """``(function(*args, **kwargs), the seconds it took)``."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def run_interleaved(methods, repeats, *, seeded=False):
     """Run each ``name -> callable`` ``repeats`` times, alternating.
 
-    Returns ``{name: {"result": last result, "times": [seconds, ...]}}``.
+    ``seeded``: each callable is given the repeat's index (0, 1, ...), for
+    methods whose ``random_state`` follows the repeat.
+
+    Returns ``{name: {"result": last result, "results": [one per repeat],
+    "times": [seconds, ...]}}``.
     """
-    out = {name: {"times": []} for name in methods}
-    for _ in range(repeats):
+    out = {name: {"times": [], "results": []} for name in methods}
+    for repeat in range(repeats):
         for name, function in methods.items():
-            start = time.perf_counter()
-            result = function()
-            out[name]["times"].append(time.perf_counter() - start)
+            result, seconds = timed(function, *((repeat,) if seeded else ()))
+            out[name]["times"].append(seconds)
+            out[name]["results"].append(result)
             out[name]["result"] = result
     return out
 

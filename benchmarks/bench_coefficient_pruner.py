@@ -18,13 +18,18 @@ Every method sees the same split and the same k; timings are interleaved
 """
 
 import numpy as np
-from _harness import parse_args, print_table, run_interleaved, time_summary, write_json
+from _harness import (
+    parse_args,
+    print_table,
+    run_interleaved,
+    standardized_split,
+    time_summary,
+    write_json,
+)
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.feature_selection import RFE, SelectFromModel
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from skprune import CoefficientPruner
 
@@ -70,11 +75,9 @@ def main():
     rows = []
     for data_name, loader in datasets.items():
         X, y = loader(return_X_y=True)
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            X, y, test_size=0.3, stratify=y, random_state=0
+        X_tr, X_te, y_tr, y_te = standardized_split(
+            X, y, 0, test_size=0.3, drop_constant=False
         )
-        scaler = StandardScaler().fit(X_tr)
-        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
         for fraction in KEPT:
             k = max(1, round(fraction * X.shape[1]))
             models = methods_for(k)

@@ -35,7 +35,6 @@ peak at the kept rows' size.
         [--only threads,cluster,pass,full]
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -44,7 +43,7 @@ import threading
 import time
 
 import numpy as np
-from _harness import print_table, write_json
+from _harness import HIDDEN, parse_args, print_table, write_json
 
 N_ROWS = 40_000_000
 N_FEATURES = 20
@@ -213,16 +212,19 @@ def run_scenario(name, strategy, seed, n_rows):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4,000,000 rows, 1 seed")
-    parser.add_argument("--repeats", type=int, default=None, help="seeds (threads)")
-    parser.add_argument("--out")
-    parser.add_argument("--only", default="threads,cluster,pass,full")
-    parser.add_argument("--scenario", help=argparse.SUPPRESS)
-    parser.add_argument("--strategy", help=argparse.SUPPRESS)
-    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--rows", type=int, default=N_ROWS, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parse_args(
+        __doc__.splitlines()[0],
+        options=[
+            ("--only", dict(default="threads,cluster,pass,full")),
+            # one scenario in this process: how main runs each in a fresh one
+            ("--scenario", dict(help=HIDDEN)),
+            ("--strategy", dict(help=HIDDEN)),
+            ("--seed", dict(type=int, default=0, help=HIDDEN)),
+            ("--rows", dict(type=int, default=N_ROWS, help=HIDDEN)),
+        ],
+        quick="4,000,000 rows, 1 seed",
+        repeats="seeds (threads)",
+    )
     if args.scenario:
         result = run_scenario(args.scenario, args.strategy, args.seed, args.rows)
         print(json.dumps(result))
@@ -349,8 +351,7 @@ def main():
                 f"  {scenario}: accuracy {s['accuracy_gain_points']:+.3f} points, "
                 f"log-loss {s['log_loss_change']:+.5f} ({s['seeds']} seeds)"
             )
-    if args.out:
-        write_json(args.out, {"results": results, "rows": rows, "summary": summary})
+    write_json(args.out, {"results": results, "rows": rows, "summary": summary})
 
 
 if __name__ == "__main__":

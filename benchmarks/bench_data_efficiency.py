@@ -31,20 +31,23 @@ every rule through ``skprune._sample_subsetter.choose_rows``, the function
         [--only noise,grand] [--study] [--n-jobs 2] [--out F]
 """
 
-import argparse
 import sys
 import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import print_table, write_json
+from _harness import (
+    flip_labels,
+    parse_args,
+    print_table,
+    standardized_split,
+    write_json,
+)
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skprune import SampleSubsetter
@@ -125,14 +128,6 @@ def auto_label(strategy):
     return f"{strategy} / {resolve_keep('auto', strategy)}"
 
 
-def flip_labels(y, rate, rng):
-    y = y.copy()
-    n_classes = y.max() + 1
-    rows = rng.choice(len(y), round(rate * len(y)), replace=False)
-    y[rows] = (y[rows] + rng.randint(1, n_classes, len(rows))) % n_classes
-    return y
-
-
 def iht_accuracy(model, X, y, X_te, y_te, n_keep, seed):
     from imblearn.under_sampling import InstanceHardnessThreshold
 
@@ -183,11 +178,9 @@ def _run_split(
 ):
     warnings.filterwarnings("ignore")
     rng = np.random.RandomState(seed)
-    X, X_te, y, y_te = train_test_split(
-        X_all, y_all, test_size=0.3, stratify=y_all, random_state=seed
+    X, X_te, y, y_te = standardized_split(
+        X_all, y_all, seed, test_size=0.3, drop_constant=False
     )
-    scaler = StandardScaler().fit(X)
-    X, X_te = scaler.transform(X), scaler.transform(X_te)
     y = flip_labels(y, noise, rng)
     scout = SampleSubsetter(
         LogisticRegression(max_iter=1000), strategy="margin", random_state=seed
@@ -339,23 +332,23 @@ def summary_columns(fractions):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out")
-    parser.add_argument("--repeats", type=int, default=None, help="seeds")
-    parser.add_argument("--models", default=None, help="default: logistic,hgb")
-    parser.add_argument("--noise", default="0,0.1,0.2")
-    parser.add_argument("--fractions", default=None, help="default: 0.1,...,0.7")
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument(
-        "--only", default=None, help="run these strategies only (and random)"
+    args = parse_args(
+        __doc__,
+        flags=[
+            ("--study", "the weighted rule's variants behind the default of a cost")
+        ],
+        options=[
+            ("--models", dict(default=None, help="default: logistic,hgb")),
+            ("--noise", dict(default="0,0.1,0.2")),
+            ("--fractions", dict(default=None, help="default: 0.1,...,0.7")),
+            ("--n-jobs", dict(type=int, default=2)),
+            (
+                "--only",
+                dict(default=None, help="run these strategies only (and random)"),
+            ),
+        ],
+        repeats="seeds",
     )
-    parser.add_argument(
-        "--study",
-        action="store_true",
-        help="the weighted rule's variants behind the default of a cost",
-    )
-    args = parser.parse_args()
     seeds = range(args.repeats or (1 if args.quick else 5))
     models = args.models or ("logistic" if args.quick else "logistic,hgb")
     model_names = models.split(",")

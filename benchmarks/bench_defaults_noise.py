@@ -32,7 +32,13 @@ import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import print_table, standardized_split, write_json
+from _harness import (
+    flip_labels,
+    parse_args,
+    print_table,
+    standardized_split,
+    write_json,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -83,17 +89,6 @@ PRUNING = [
 ]
 
 
-def flip_labels(y, rate, seed):
-    """``y`` with ``rate`` of its entries moved uniformly to another class."""
-    rng = np.random.RandomState(seed)
-    classes = np.unique(y)
-    y = y.copy()
-    flipped = rng.choice(len(y), size=round(rate * len(y)), replace=False)
-    for i in flipped:
-        y[i] = rng.choice(classes[classes != y[i]])
-    return y
-
-
 def quantized(model, params, X_tr, y_tr, X_te, y_te, seed):
     """Test accuracy and compression ratio of ``model`` quantized."""
     quantizer = CoefficientQuantizer(model, prefit=True, random_state=seed, **params)
@@ -103,7 +98,7 @@ def quantized(model, params, X_tr, y_tr, X_te, y_te, seed):
 
 def run_one(name, X, y, seed, noise, groups):
     X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed)
-    y_tr = flip_labels(y_tr, noise, seed)
+    y_tr = flip_labels(y_tr, noise, np.random.RandomState(seed), new_class="ordered")
     rows = []
 
     def add(choice, what, default, alternative):
@@ -187,21 +182,33 @@ def summarize(rows):
 GROUPS = ("linear", "network", "pruning")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smoke run")
-    parser.add_argument("--out", help="write the figures to this JSON file")
-    parser.add_argument("--repeats", type=int, default=None, help="seeds")
-    parser.add_argument(
-        "--only",
-        default=",".join(GROUPS),
-        help="comma-separated groups: linear (the logistic quantizer), network "
-        "(the network's quantizer), pruning (the network's pruner); default all",
-    )
-    args = parser.parse_args()
-    groups = set(args.only.split(","))
+def groups_of(text):
+    """The set of groups a comma-separated ``--only`` names."""
+    groups = set(text.split(","))
     if not groups <= set(GROUPS):
-        parser.error(f"--only takes {', '.join(GROUPS)}")
+        raise argparse.ArgumentTypeError(f"takes {', '.join(GROUPS)}")
+    return groups
+
+
+def main():
+    args = parse_args(
+        __doc__,
+        options=[
+            (
+                "--only",
+                dict(
+                    type=groups_of,
+                    default=",".join(GROUPS),
+                    help="comma-separated groups: linear (the logistic quantizer), "
+                    "network (the network's quantizer), pruning (the network's "
+                    "pruner); default all",
+                ),
+            )
+        ],
+        quick="smoke run",
+        repeats="seeds",
+    )
+    groups = args.only
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     seeds = range(args.repeats or (1 if args.quick else 2))
     names = ["breast_cancer_wdbc", "vehicle"] if args.quick else SETS

@@ -28,16 +28,23 @@ out-of-fold probabilities:
     python benchmarks/bench_label_noise.py [--quick] [--repeats SEEDS] [--out F]
 """
 
-import time
 import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, write_json
+from _harness import (
+    flip_labels,
+    parse_args,
+    print_table,
+    run_interleaved,
+    standardized_split,
+    time_summary,
+    timed,
+    write_json,
+)
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict, train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import cross_val_predict
 
 from skprune import SampleSubsetter
 
@@ -95,16 +102,11 @@ def gaussians(seed):
 
 def real(loader, seed):
     X, y = loader(return_X_y=True)
-    X, X_test, y, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
+    X, X_test, y, y_test = standardized_split(
+        X, y, seed, test_size=0.3, drop_constant=False
     )
-    scaler = StandardScaler().fit(X)
-    X, X_test = scaler.transform(X), scaler.transform(X_test)
-    rng = np.random.RandomState(seed)
-    n_classes = len(np.unique(y))
-    flipped = rng.rand(len(y)) < 0.2
-    noisy = y.copy()
-    noisy[flipped] = (y[flipped] + rng.randint(1, n_classes, flipped.sum())) % n_classes
+    # each training label flipped with probability 0.2
+    noisy = flip_labels(y, 0.2, np.random.RandomState(seed), exact=False)
     return X, y, noisy, X_test, y_test
 
 
@@ -141,12 +143,6 @@ def f1(flagged, truth):
     return float(2 * precision * recall / (precision + recall))
 
 
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return result, time.perf_counter() - start
-
-
 def one_run(X, y, noisy, X_test, y_test):
     from cleanlab.classification import CleanLearning
     from cleanlab.filter import find_label_issues
@@ -163,13 +159,15 @@ def one_run(X, y, noisy, X_test, y_test):
         sampler.fit_resample(X, noisy)
         return ~sampler.sample_mask_
 
-    # alternate the two finders, twice, and keep the faster time of each
-    times = {"cleanlab": [], "skprune": []}
-    for _ in range(2):
-        cl_flags, t = timed(cleanlab_find)
-        times["cleanlab"].append(t)
-        sk_flags, t = timed(lambda: skprune_find(prune_ratio="auto"))
-        times["skprune"].append(t)
+    # alternate the two finders, twice, and keep the median time of each
+    finds = run_interleaved(
+        {
+            "cleanlab": cleanlab_find,
+            "skprune": lambda: skprune_find(prune_ratio="auto"),
+        },
+        2,
+    )
+    cl_flags, sk_flags = finds["cleanlab"]["result"], finds["skprune"]["result"]
     # at cleanlab's count, with the defaults (all rows ranked together)
     same_count = skprune_find(n_keep=n - int(cl_flags.sum()))
     (cl_model, cl_fit_time) = timed(
@@ -195,15 +193,15 @@ def one_run(X, y, noisy, X_test, y_test):
         "acc CleanLearning": float(cl_model.score(X_test, y_test)),
         "acc skprune": float(sk_model.score(X_test, y_test)),
         "acc skprune reweight": float(sk_reweighted.score(X_test, y_test)),
-        "find time cleanlab": float(np.median(times["cleanlab"])),
-        "find time skprune": float(np.median(times["skprune"])),
+        "find time cleanlab": time_summary(finds["cleanlab"]["times"])["median"],
+        "find time skprune": time_summary(finds["skprune"]["times"])["median"],
         "fit time CleanLearning": cl_fit_time,
         "fit time skprune": sk_fit_time,
     }
 
 
 def main():
-    args = parse_args(__doc__)
+    args = parse_args(__doc__, repeats="seeds")
     warnings.filterwarnings("ignore")
     seeds = range(args.repeats or (1 if args.quick else 5))
     designs = dict(list(DESIGNS.items())[:2]) if args.quick else DESIGNS

@@ -23,12 +23,12 @@ sparse-truth logistic model with correlated features, 50 features, 6 true).
     python benchmarks/bench_logistic_accuracy.py [--quick|--real] [--out FILE.json]
 """
 
-import time
 import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, write_json
+from _harness import parse_args, print_table, standardized_split, timed, write_json
+from _l1 import l1_accuracy_at, l1_path
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
@@ -38,12 +38,12 @@ from sklearn.datasets import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import RFE
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 from skprune import PrunedLogisticRegression
 
 KEPT = (0.10, 0.25, 0.50)
+# the L1 path's grid of C, warm-started from the smallest
+L1_CS = np.logspace(-3, 1, 40)
 
 
 def correlated_logistic(n=600, p=50, k=6, rho=0.5, seed=0):
@@ -89,32 +89,6 @@ def skprune_methods(k, full):
     return methods
 
 
-def l1_path(X_tr, y_tr, X_te, y_te):
-    """(features used, test accuracy, accuracy of an L2 refit on the same
-    features) along a warm-started L1 path over C."""
-    model = LogisticRegression(
-        l1_ratio=1.0, solver="saga", warm_start=True, max_iter=2000, tol=1e-4
-    )
-    path = []
-    for C in np.logspace(-3, 1, 40):
-        model.set_params(C=C).fit(X_tr, y_tr)
-        support = np.any(model.coef_ != 0, axis=0)
-        refit_acc = np.nan
-        if support.any():
-            refit = LogisticRegression(max_iter=1000).fit(X_tr[:, support], y_tr)
-            refit_acc = float(refit.score(X_te[:, support], y_te))
-        path.append((int(support.sum()), float(model.score(X_te, y_te)), refit_acc))
-    return path
-
-
-def l1_accuracy_at(path, k, refit):
-    """Accuracy of the path model with the most features <= k (NaN if none)."""
-    feasible = [point for point in path if 0 < point[0] <= k]
-    if not feasible:
-        return np.nan
-    return max(feasible, key=lambda point: point[0])[2 if refit else 1]
-
-
 def abess_model(k, n_classes):
     import abess
 
@@ -127,6 +101,7 @@ def main():
     args = parse_args(
         __doc__,
         flags=[("--real", "the 25 offline real data sets of _datasets.py instead")],
+        repeats="splits",
     )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     n_splits = args.repeats or (1 if args.quick else 5)
@@ -140,16 +115,10 @@ def main():
         X, y = loaders[data_name]()
         n_classes = len(np.unique(y))
         for split in range(n_splits):
-            X_tr, X_te, y_tr, y_te = train_test_split(
-                X, y, test_size=0.3, stratify=y, random_state=split
-            )
-            # columns constant on the training rows carry nothing (and abess
-            # refuses them): drop them for every method
-            varying = X_tr.std(axis=0) > 0
-            scaler = StandardScaler().fit(X_tr[:, varying])
-            X_tr = scaler.transform(X_tr[:, varying])
-            X_te = scaler.transform(X_te[:, varying])
-            l1 = l1_path(X_tr, y_tr, X_te, y_te)
+            # columns constant on the training rows are dropped for every
+            # method (abess refuses them)
+            X_tr, X_te, y_tr, y_te = standardized_split(X, y, split, test_size=0.3)
+            l1 = l1_path(X_tr, y_tr, X_te, y_te, L1_CS, max_iter=2000, refit=True)
             for fraction in KEPT:
                 k = max(1, round(fraction * X.shape[1]))
                 results = {}
@@ -160,9 +129,7 @@ def main():
                     ),
                     "abess": abess_model(k, n_classes),
                 }.items():
-                    start = time.perf_counter()
-                    model.fit(X_tr, y_tr)
-                    elapsed = time.perf_counter() - start
+                    _, elapsed = timed(model.fit, X_tr, y_tr)
                     if name == "abess":
                         proba = model.predict_proba(X_te)
                         if proba.ndim == 1:
@@ -173,8 +140,11 @@ def main():
                     else:
                         acc = float(model.score(X_te, y_te))
                     results[name] = (acc, elapsed)
-                results["L1 path (saga)"] = (l1_accuracy_at(l1, k, False), np.nan)
-                results["L1 path + L2 refit"] = (l1_accuracy_at(l1, k, True), np.nan)
+                results["L1 path (saga)"] = (l1_accuracy_at(l1, k), np.nan)
+                results["L1 path + L2 refit"] = (
+                    l1_accuracy_at(l1, k, refit=True),
+                    np.nan,
+                )
                 for name, (acc, elapsed) in results.items():
                     rows.append(
                         {

@@ -14,7 +14,8 @@ geometric kept counts from 200 down to 2.
   a curve out of RFE;
 - L1, warm-started ``saga`` over 30 values of C from ``l1_min_c`` up 1000-fold
   (every level reachable); at each level, the path model with the most
-  features <= k, refit as it is (no debiasing);
+  features <= k (the most accurate of equal-size ones), refit as it is (no
+  debiasing);
 - L1 with ``liblinear`` (the solver a skilled user picks for binary L1), same
   grid, no warm start (liblinear has none).
 
@@ -28,12 +29,18 @@ import warnings
 from functools import partial
 
 import numpy as np
-from _harness import parse_args, print_table, run_interleaved, time_summary, write_json
+from _harness import (
+    parse_args,
+    print_table,
+    run_interleaved,
+    standardized_split,
+    time_summary,
+    write_json,
+)
+from _l1 import l1_accuracy_at, l1_path
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import l1_min_c
 
 from skprune import logistic_pruning_path
@@ -64,26 +71,12 @@ def rfe_path(X, y, X_te, y_te, levels):
     return scores
 
 
-def l1_grid(X, y):
-    return l1_min_c(X, y, loss="log") * np.logspace(0, 3, 30)
-
-
-def l1_path(X, y, X_te, y_te, levels, solver):
-    warm = solver == "saga"
-    model = LogisticRegression(
-        penalty="l1", solver=solver, warm_start=warm, max_iter=1000
-    )
-    points = []
-    for C in l1_grid(X, y):
-        model.set_params(C=C).fit(X, y)
-        points.append(
-            (int(np.count_nonzero(model.coef_)), float(model.score(X_te, y_te)))
-        )
-    scores = []
-    for k in levels:
-        feasible = [p for p in points if 0 < p[0] <= k]
-        scores.append(max(feasible)[1] if feasible else np.nan)
-    return scores
+def l1_scores(X, y, X_te, y_te, levels, solver):
+    """The L1 path over 30 C from ``l1_min_c`` up 1000-fold, read at every
+    level (of equal-size models, the most accurate)."""
+    grid = l1_min_c(X, y, loss="log") * np.logspace(0, 3, 30)
+    path = l1_path(X, y, X_te, y_te, grid, solver=solver)
+    return [l1_accuracy_at(path, k, ties="best") for k in levels]
 
 
 def main():
@@ -94,15 +87,15 @@ def main():
     X, y = make_classification(
         n_samples, 200, n_informative=10, n_redundant=10, random_state=0
     )
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
-    scaler = StandardScaler().fit(X_tr)
-    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    X_tr, X_te, y_tr, y_te = standardized_split(
+        X, y, 0, stratify=False, drop_constant=False
+    )
     levels = sorted({round(k) for k in np.geomspace(200, 2, 20)}, reverse=True)
     methods = {
         "skprune logistic_pruning_path": skprune_path,
         "RFE(step=gap), one fit per level": rfe_path,
-        "L1 saga path, warm, 30 C": partial(l1_path, solver="saga"),
-        "L1 liblinear, 30 C": partial(l1_path, solver="liblinear"),
+        "L1 saga path, warm, 30 C": partial(l1_scores, solver="saga"),
+        "L1 liblinear, 30 C": partial(l1_scores, solver="liblinear"),
     }
     runs = run_interleaved(
         {

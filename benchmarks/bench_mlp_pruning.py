@@ -28,7 +28,6 @@ torch is optional (the ``bench`` extra pins the CPU build 2.13.0); without it
 the torch columns are left empty.
 """
 
-import argparse
 import itertools
 import sys
 import time
@@ -36,7 +35,15 @@ import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import print_table, standardized_split, write_json
+from _harness import (
+    parse_args,
+    print_table,
+    run_interleaved,
+    standardized_split,
+    time_summary,
+    timed,
+    write_json,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
@@ -145,13 +152,12 @@ def torch_prune_and_tune(dense, X, y, fraction, epochs, seed):
 
 
 def time_predict(models, X, repeats):
-    times = {name: [] for name in models}
-    for _ in range(repeats):
-        for name, model in models.items():
-            start = time.perf_counter()
-            model.predict(X)
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    """The median seconds of each model's ``predict(X)``, timed alternately."""
+    runs = run_interleaved(
+        {name: (lambda m=model: m.predict(X)) for name, model in models.items()},
+        repeats,
+    )
+    return {name: time_summary(run["times"])["median"] for name, run in runs.items()}
 
 
 def run_one(name, X, y, seed, args):
@@ -164,9 +170,7 @@ def run_one(name, X, y, seed, args):
     def pruned(**params):
         return CoefficientPruner(dense, prefit=True, **params)
 
-    start = time.perf_counter()
-    ours = pruned(prune_ratio=0.9).fit(X_tr, y_tr)
-    row["tune_s"] = time.perf_counter() - start
+    ours, row["tune_s"] = timed(pruned(prune_ratio=0.9).fit, X_tr, y_tr)
     row["epochs"] = ours.history_[-1]["n_iter"]
     row["w90"] = ours.score(X_te, y_te)
     row["w90_no_tune"] = (
@@ -224,14 +228,16 @@ COLUMNS = [
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smoke run")
-    parser.add_argument("--out", help="write the figures to this JSON file")
-    parser.add_argument("--repeats", type=int, default=None, help="seeds")
-    parser.add_argument("--sets", help="comma-separated data set names")
-    parser.add_argument("--predict-rows", type=int, default=100_000)
-    parser.add_argument("--time-repeats", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(
+        __doc__,
+        options=[
+            ("--sets", dict(help="comma-separated data set names")),
+            ("--predict-rows", dict(type=int, default=100_000)),
+            ("--time-repeats", dict(type=int, default=5)),
+        ],
+        quick="smoke run",
+        repeats="seeds",
+    )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     seeds = range(args.repeats or (1 if args.quick else 3))
     names = args.sets.split(",") if args.sets else None

@@ -132,7 +132,7 @@ METHODS = {
 
 
 def main():
-    args = parse_args(__doc__)
+    args = parse_args(__doc__, repeats="repetitions")
     repeats = args.repeats or (3 if args.quick else 40)
     designs = DESIGNS[:2] if args.quick else DESIGNS
     r_values = (100, 1000) if args.quick else R_VALUES

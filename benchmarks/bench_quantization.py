@@ -106,6 +106,7 @@ def main():
     args = parse_args(
         __doc__,
         flags=[("--one-network-seed", "the network on the first seed only")],
+        repeats="seeds",
     )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     seeds = range(args.repeats or (1 if args.quick else 3))

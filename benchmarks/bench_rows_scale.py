@@ -29,20 +29,24 @@ of ``--repeats``; min and max in the JSON):
         [--only dense,sparse,svc,grid]
 """
 
-import argparse
 import sys
-import time
 import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import print_table, time_summary, write_json
+from _harness import (
+    parse_args,
+    print_table,
+    run_interleaved,
+    standardized_split,
+    time_summary,
+    write_json,
+)
 from scipy import sparse
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import GridSearchCV
 from sklearn.svm import SVC
 
 from skprune import SampleSubsetter
@@ -92,45 +96,49 @@ def run_logistic(kind, n, repeats):
     rng = np.random.RandomState(0)
     X, y, X_te, y_te = logistic_data(kind, n, rng)
     print(f"{kind}: X {X.shape}, nnz {getattr(X, 'nnz', X.size):,}", file=sys.stderr)
-    times = {
-        "full fit": [],
-        "skprune fit": [],
-        "uniform fit": [],
-        "pass": [],
-        "decision_function": [],
-    }
-    errors = {"skprune": [], "uniform": []}
-    quality = {}
-    full = None
-    for rep in range(repeats):
-        start = time.perf_counter()
-        full = LogisticRegression().fit(X, y)
-        times["full fit"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        pruned = SampleSubsetter(
-            LogisticRegression(), strategy="grand", prune_ratio=0.99, random_state=rep
-        ).fit(X, y)
-        times["skprune fit"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        uniform = SampleSubsetter(
-            LogisticRegression(), strategy="random", prune_ratio=0.99, random_state=rep
-        ).fit(X, y)
-        times["uniform fit"].append(time.perf_counter() - start)
-        # the scoring pass alone: the pilot model's predictions of every row
-        # and the grand cost, against one decision_function call
+    fits = run_interleaved(
+        {
+            "full fit": lambda rep: LogisticRegression().fit(X, y),
+            "skprune fit": lambda rep: SampleSubsetter(
+                LogisticRegression(),
+                strategy="grand",
+                prune_ratio=0.99,
+                random_state=rep,
+            ).fit(X, y),
+            "uniform fit": lambda rep: SampleSubsetter(
+                LogisticRegression(),
+                strategy="random",
+                prune_ratio=0.99,
+                random_state=rep,
+            ).fit(X, y),
+        },
+        repeats,
+        seeded=True,
+    )
+    fulls = fits["full fit"]["results"]
+    # the scoring pass alone: each repeat's pilot model (fit here, outside the
+    # timing) predicts every row and the grand cost follows, against one
+    # decision_function call
+    pilots = []
+    for pruned in fits["skprune fit"]["results"]:
         pilot = pruned._out_of_fold(
             X, y, {}, n_keep=len(pruned.sample_indices_), pilot=True
         )
         pilot.model  # noqa: B018 -- fit outside the timing
-        start = time.perf_counter()
-        STRATEGIES["grand"](X, y, pilot)
-        times["pass"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        full.decision_function(X)
-        times["decision_function"].append(time.perf_counter() - start)
+        pilots.append(pilot)
+    passes = run_interleaved(
+        {
+            "pass": lambda rep: STRATEGIES["grand"](X, y, pilots[rep]),
+            "decision_function": lambda rep: fulls[rep].decision_function(X),
+        },
+        repeats,
+        seeded=True,
+    )
+    errors = {"skprune": [], "uniform": []}
+    for rep, full in enumerate(fulls):
         target = np.r_[full.coef_.ravel(), full.intercept_]
-        for name, model in (("skprune", pruned), ("uniform", uniform)):
-            fitted = model.estimator_
+        for name in errors:
+            fitted = fits[f"{name} fit"]["results"][rep].estimator_
             errors[name].append(
                 float(
                     np.sum(
@@ -138,11 +146,15 @@ def run_logistic(kind, n, repeats):
                     )
                 )
             )
-        quality = {
-            "full": scores_of(full, X_te, y_te),
-            "skprune": scores_of(pruned, X_te, y_te),
-            "uniform": scores_of(uniform, X_te, y_te),
-        }
+    full, pruned, uniform = (
+        fits[name]["result"] for name in ("full fit", "skprune fit", "uniform fit")
+    )
+    quality = {
+        "full": scores_of(full, X_te, y_te),
+        "skprune": scores_of(pruned, X_te, y_te),
+        "uniform": scores_of(uniform, X_te, y_te),
+    }
+    times = {name: run["times"] for name, run in {**fits, **passes}.items()}
     med = {k: time_summary(v) for k, v in times.items()}
     return {
         "shape": list(X.shape),
@@ -163,38 +175,41 @@ def run_logistic(kind, n, repeats):
 def magic(seed=0):
     data = load_real_datasets(max_rows=None, names=["magic"])
     X, y = data["magic"]
-    X, X_te, y, y_te = train_test_split(
-        X, y, train_size=15_000, stratify=y, random_state=seed
+    return standardized_split(
+        X, y, seed, test_size=None, train_size=15_000, drop_constant=False
     )
-    scaler = StandardScaler().fit(X)
-    return scaler.transform(X), scaler.transform(X_te), y, y_te
 
 
 def run_svc(repeats):
     X, X_te, y, y_te = magic()
-    times = {"SVC full": [], "skprune": [], "uniform": []}
-    accuracy = {"SVC full": [], "skprune": [], "uniform": []}
-    for rep in range(repeats):
-        for name in times:
-            start = time.perf_counter()
-            if name == "SVC full":
-                model = SVC().fit(X, y)
-            else:
-                model = SampleSubsetter(
-                    SVC(),
-                    strategy="grand" if name == "skprune" else "random",
-                    prune_ratio=0.9,
-                    scoring_estimator=LogisticRegression(),
-                    random_state=rep,
-                ).fit(X, y)
-            times[name].append(time.perf_counter() - start)
-            accuracy[name].append(float(model.score(X_te, y_te)))
-    med = {k: time_summary(v) for k, v in times.items()}
+
+    def pruned(strategy):
+        return lambda rep: SampleSubsetter(
+            SVC(),
+            strategy=strategy,
+            prune_ratio=0.9,
+            scoring_estimator=LogisticRegression(),
+            random_state=rep,
+        ).fit(X, y)
+
+    runs = run_interleaved(
+        {
+            "SVC full": lambda rep: SVC().fit(X, y),
+            "skprune": pruned("grand"),
+            "uniform": pruned("random"),
+        },
+        repeats,
+        seeded=True,
+    )
+    med = {k: time_summary(run["times"]) for k, run in runs.items()}
     return {
         "times": med,
         "fit ratio (skprune / full)": med["skprune"]["median"]
         / med["SVC full"]["median"],
-        "test accuracy": {k: float(np.mean(v)) for k, v in accuracy.items()},
+        "test accuracy": {
+            k: float(np.mean([model.score(X_te, y_te) for model in run["results"]]))
+            for k, run in runs.items()
+        },
     }
 
 
@@ -210,13 +225,11 @@ def run_grid(repeats):
             LogisticRegression(), {"C": [0.01, 0.1, 0.3, 1.0, 3.0, 10.0]}, cv=5
         ),
     }
-    times = {k: [] for k in searches}
-    for _ in range(repeats):
-        for name, make in searches.items():
-            start = time.perf_counter()
-            make().fit(X, y)
-            times[name].append(time.perf_counter() - start)
-    med = {k: time_summary(v) for k, v in times.items()}
+    runs = run_interleaved(
+        {name: (lambda make=make: make().fit(X, y)) for name, make in searches.items()},
+        repeats,
+    )
+    med = {k: time_summary(run["times"]) for k, run in runs.items()}
     return {
         "times": med,
         "ratio (prune_ratio / C)": med["prune_ratio"]["median"] / med["C"]["median"],
@@ -224,12 +237,9 @@ def run_grid(repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out")
-    parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--only", default="dense,sparse,svc,grid")
-    args = parser.parse_args()
+    args = parse_args(
+        __doc__, options=[("--only", dict(default="dense,sparse,svc,grid"))]
+    )
     warnings.filterwarnings("ignore")
     repeats = args.repeats or (1 if args.quick else 5)
     n = 100_000 if args.quick else 1_000_000

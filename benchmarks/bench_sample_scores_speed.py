@@ -15,12 +15,18 @@ Reported: median times and the ratio to ``decision_function``.
 """
 
 import dataclasses
-import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from _harness import parse_args, print_table, run_interleaved, time_summary, write_json
+from _harness import (
+    parse_args,
+    print_table,
+    run_interleaved,
+    time_summary,
+    timed,
+    write_json,
+)
 from sklearn.linear_model import LogisticRegression
 
 from skprune._oof import OutOfFold
@@ -56,9 +62,7 @@ def main():
         n_jobs=None,
         fit_params={},
     )
-    start = time.perf_counter()
-    fold_models = base.fold_models
-    oof_fit_time = time.perf_counter() - start
+    fold_models, oof_fit_time = timed(lambda: base.fold_models)
     full = LogisticRegression().fit(X, y)
 
     def strategy_run(name):

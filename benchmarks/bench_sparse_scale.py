@@ -5,7 +5,8 @@ standard normal), labels from a logistic model on 1,000 true features.
 ``PrunedLogisticRegression(prune_ratio=0.99)`` (defaults otherwise) against a
 plain ``LogisticRegression().fit`` on the same matrix, alternating:
 
-- wall time of ``fit`` (median over repeats, ratio to LogisticRegression);
+- wall time of ``fit`` under tracemalloc (median over repeats, ratio to
+  LogisticRegression);
 - extra memory of ``fit``: peak of Python/numpy allocations during the fit
   (``tracemalloc``; X itself is allocated before and not counted), ratio to
   LogisticRegression's.
@@ -16,13 +17,13 @@ row (~50 M stored values, ~600 MB), one repeat.
     python benchmarks/bench_sparse_scale.py [--quick|--large] [--repeats N] [--out F]
 """
 
-import time
 import tracemalloc
 import warnings
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-from _harness import parse_args, print_table, time_summary, write_json
+from _harness import parse_args, print_table, run_interleaved, time_summary, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
@@ -46,14 +47,14 @@ def make_data(n, p, density, seed=0, beta=None):
     return X, y, beta
 
 
-def measure(make_model, X, y):
+def traced_fit(make_model, X, y):
+    """``make_model()`` fit on X, y, and the peak of the allocations made
+    while it fits (tracemalloc: X, allocated before, is not counted)."""
     tracemalloc.start()
-    start = time.perf_counter()
     model = make_model().fit(X, y)
-    elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return model, elapsed, peak
+    return model, peak
 
 
 def main():
@@ -73,21 +74,18 @@ def main():
             prune_ratio=0.99
         ),
     }
-    record = {name: {"times": [], "peaks": []} for name in methods}
-    for _ in range(repeats):
-        for name, make_model in methods.items():
-            model, elapsed, peak = measure(make_model, X, y)
-            record[name]["times"].append(elapsed)
-            record[name]["peaks"].append(peak)
-            record[name]["model"] = model
-    base = record["LogisticRegression().fit"]
-    base_time = np.median(base["times"])
-    base_peak = np.median(base["peaks"])
+    runs = run_interleaved(
+        {name: partial(traced_fit, make, X, y) for name, make in methods.items()},
+        repeats,
+    )
+    peaks = {name: [peak for _, peak in run["results"]] for name, run in runs.items()}
+    base_time = np.median(runs["LogisticRegression().fit"]["times"])
+    base_peak = np.median(peaks["LogisticRegression().fit"])
     rows = []
-    for name, rec in record.items():
-        t = time_summary(rec["times"])
-        peak = float(np.median(rec["peaks"]))
-        model = rec["model"]
+    for name, run in runs.items():
+        t = time_summary(run["times"])
+        peak = float(np.median(peaks[name]))
+        model = run["result"][0]
         rows.append(
             {
                 "method": name,

@@ -24,12 +24,11 @@ per-seed table of the size each method chose against the true 10.
         [--more] [--out F]
 """
 
-import time
 import warnings
 from functools import partial
 
 import numpy as np
-from _harness import parse_args, print_table, write_json
+from _harness import parse_args, print_table, timed, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
@@ -87,7 +86,9 @@ MORE = {
 
 def main():
     args = parse_args(
-        __doc__.splitlines()[0], flags=[("--more", "the nested path and L1 too")]
+        __doc__.splitlines()[0],
+        flags=[("--more", "the nested path and L1 too")],
+        repeats="seeds per rho",
     )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     n, p, k = 500, (2000 if args.quick else 8000), 10
@@ -100,9 +101,7 @@ def main():
             X_test, y_test, _ = simulate(n, p, k, rho, seed + 1000, beta)
             true = beta != 0
             for name, fit in methods.items():
-                start = time.perf_counter()
-                coef, proba = fit(X, y)
-                elapsed = time.perf_counter() - start
+                (coef, proba), elapsed = timed(fit, X, y)
                 found = coef != 0
                 rows.append(
                     {

@@ -11,16 +11,13 @@ fit time ratio.
     python benchmarks/bench_swaps_accuracy.py [--quick] [--repeats SPLITS] [--out F]
 """
 
-import time
 import warnings
 
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, write_json
+from _harness import parse_args, print_table, standardized_split, timed, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 from skprune import PrunedLogisticRegression
 
@@ -28,7 +25,7 @@ KEPT = (0.10, 0.25, 0.50)
 
 
 def main():
-    args = parse_args(__doc__)
+    args = parse_args(__doc__, repeats="splits")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     splits = args.repeats or (1 if args.quick else 3)
@@ -36,24 +33,14 @@ def main():
     rows = []
     for name, (X, y) in data.items():
         for seed in range(splits):
-            X_tr, X_te, y_tr, y_te = train_test_split(
-                X, y, test_size=0.3, stratify=y, random_state=seed
-            )
-            keep = X_tr.std(axis=0) > 0
-            scaler = StandardScaler().fit(X_tr[:, keep])
-            X_tr, X_te = (
-                scaler.transform(X_tr[:, keep]),
-                scaler.transform(X_te[:, keep]),
-            )
+            X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed, test_size=0.3)
             for fraction in KEPT:
                 k = max(1, round(fraction * X_tr.shape[1]))
                 for swap in (False, "auto"):
                     model = PrunedLogisticRegression(
                         n_keep=k, granularity="feature", swap=swap
                     )
-                    start = time.perf_counter()
-                    model.fit(X_tr, y_tr)
-                    elapsed = time.perf_counter() - start
+                    _, elapsed = timed(model.fit, X_tr, y_tr)
                     rows.append(
                         {
                             "data": name,
