@@ -210,8 +210,10 @@ BLOCK_VALUES = 2**22
 
 def row_block_views(X, n_columns=1):
     """``(rows, block)`` for consecutive row blocks of ``X`` (``rows`` a
-    slice; CSR blocks are views, no copy), each small enough that a product
-    with ``n_columns`` columns stays under ``BLOCK_VALUES`` values."""
+    slice), each small enough that a product with ``n_columns`` columns stays
+    under ``BLOCK_VALUES`` values; a CSR block is cut from ``X``'s arrays
+    without indexing (scipy copies a cut much smaller than its arrays, so one
+    block's values are held twice at a time, never all of ``X``)."""
     step = max(1024, BLOCK_VALUES // max(n_columns, 1))
     for start in range(0, X.shape[0], step):
         rows = slice(start, min(start + step, X.shape[0]))
@@ -219,7 +221,8 @@ def row_block_views(X, n_columns=1):
 
 
 def _row_block(X, rows):
-    """Rows ``rows`` (a slice) of ``X``; for CSR a view on its arrays, no copy."""
+    """Rows ``rows`` (a slice) of ``X``; for CSR cut from its arrays by the
+    slice's ``indptr`` range (no row indexing)."""
     if sparse.issparse(X) and X.format == "csr":
         start, stop, _ = rows.indices(X.shape[0])
         begin, end = X.indptr[start], X.indptr[stop]
