@@ -1,90 +1,22 @@
 """CoefficientPruner: prune the coefficients of any linear model, then refit."""
 
-from copy import deepcopy
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_is_fitted
 
-from ._criteria import LOGISTIC_CRITERIA, SECOND_ORDER
-from ._mlp import (
-    MLP_CRITERIA,
-    MLP_GRANULARITIES,
-    SCOPES,
-    MLPRefit,
-    count_items,
-    hidden_units_alive,
-    initial_weights,
-    is_mlp,
-    remove_hidden_units,
-)
-from ._pruning import ColumnRefit, LogisticRefit, prune
-from ._selection import (
-    GRANULARITIES,
-    count_prunable,
-    geometric_schedule,
-    resolve_n_keep,
-)
+from ._families import family_of
+from ._linear import LinearFamily
+from ._mlp import SCOPES, NetworkFamily
+from ._pruning import prune
+from ._selection import geometric_schedule, resolve_n_keep
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
-    check_n_inputs,
-    fit_or_copy,
     route_fit_params,
     validate_fit_data,
 )
-from .utils._threads import blas_threads
-from .utils._validation import coef_as_2d, fold_class_weight, is_softmax_logistic
-
-
-def _random_state_copy(random_state):
-    """A ``RandomState`` in the state ``check_random_state(random_state)``
-    is in now, without advancing that one."""
-    if isinstance(random_state, Integral):
-        return np.random.RandomState(random_state)
-    source = np.random.mtrand._rand if random_state is None else random_state
-    copy = np.random.RandomState()
-    copy.set_state(source.get_state())
-    return copy
-
-
-def _check_prefit_network(network, X, y):
-    """A fitted network must match ``X``'s width and ``y``'s labels."""
-    check_n_inputs(network.coefs_[0].shape[0], X, model="network")
-    classes = getattr(network, "classes_", None)
-    if classes is not None and np.ndim(y) == 1 and not np.isin(y, classes).all():
-        raise ValueError(
-            "y has labels the prefit network was not fitted on; its classes_ "
-            f"are {np.asarray(classes).tolist()}."
-        )
-
-
-def l2_logistic_C(estimator):
-    """``C`` of a ``LogisticRegression`` whose objective skprune's masked solver
-    reproduces exactly (L2 or no penalty, unpenalised intercept, multinomial or
-    binary); ``None`` for any other estimator or setting."""
-    if type(estimator) is not LogisticRegression or estimator.solver == "liblinear":
-        return None
-    # two classes make one sigmoid model whatever multi_class says
-    n_classes = len(estimator.classes_)
-    if n_classes > 2 and not is_softmax_logistic(estimator, n_classes):
-        return None
-    penalty, l1_ratio = estimator.penalty, estimator.l1_ratio
-    if penalty is None:
-        return np.inf
-    if (
-        penalty == "l2"
-        or (penalty == "deprecated" and not l1_ratio)
-        or (penalty == "elasticnet" and l1_ratio == 0)
-    ):
-        return estimator.C
-    return None
 
 
 class CoefficientPruner(
@@ -172,13 +104,11 @@ default="magnitude"
         (``torch.nn.utils.prune.global_unstructured``), ``"layer"`` keeps the
         same share of every layer (``l1_unstructured`` layer by layer; counts
         split by largest remainder, the total exact). ``"auto"`` is
-        ``"global"`` for weights and ``"layer"`` for units: ranked globally,
-        the wide first layer's units lose (digits, (128, 64) -> 25 %: 11-13
-        units left in the first layer and 1-1.5 points lost against keeping
-        (32, 16)); on ten real sets per layer leads by 1.9 points on clean
-        labels and 1.4 with 20 % of them flipped (one set, splice, by 17-25;
-        ``benchmarks/bench_defaults_noise.py``). A linear model has one
-        layer, so the three are the same.
+        ``"global"`` for weights and ``"layer"`` for units, since ranked
+        globally the wide first layer's units lose (measured by
+        ``benchmarks/bench_defaults_noise.py``; the README's "Neural
+        networks" section has the figures). A linear model has one layer, so
+        the three are the same.
 
     n_iter : int >= 1, default=1
         Number of prune -> refit rounds (geometric schedule). Masks are nested:
@@ -220,11 +150,10 @@ default="magnitude"
         lottery-ticket experiments (with ``n_iter > 1``: iterative magnitude
         pruning with rewinding). ``False`` fine-tunes from the trained
         weights. The initial weights are recreated from the network's
-        ``random_state`` (with ``prefit=True`` it must be an integer).
-        Measured at 90 % of the weights on ten real sets: a wash on clean
-        labels; with 20 % of the training labels flipped rewinding is 1.5
-        points better on average (6 of 10 sets), as fine-tuning starts from
-        weights fit to the noise (``benchmarks/bench_defaults_noise.py``).
+        ``random_state`` (with ``prefit=True`` it must be an integer). It
+        pays on noisy labels, where fine-tuning starts from weights fit to
+        the noise (``benchmarks/bench_defaults_noise.py``; figures in the
+        README's "Neural networks" section).
 
     prefit : bool, default=False
         ``estimator`` is already fitted: prune it instead of fitting a clone.
@@ -307,8 +236,10 @@ default="magnitude"
         "estimator": [HasMethods(["fit"])],
         "prune_ratio": [Interval(Real, 0, 1, closed="left")],
         "n_keep": [Interval(Integral, 1, None, closed="left"), None],
-        "criterion": [StrOptions(set(LOGISTIC_CRITERIA)), callable],
-        "granularity": [StrOptions(set(GRANULARITIES) | set(MLP_GRANULARITIES))],
+        "criterion": [StrOptions(set(LinearFamily.criteria)), callable],
+        "granularity": [
+            StrOptions({*LinearFamily.granularities, *NetworkFamily.granularities})
+        ],
         "scope": [StrOptions({"auto", *SCOPES})],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
@@ -369,31 +300,18 @@ default="magnitude"
         """
         fit_params = route_fit_params(self, fit_params)
         X, y = validate_fit_data(self, X, y)
-        if is_mlp(self.estimator):
-            return self._fit_network(X, y, fit_params)
-        for name, value, allowed in (
-            ("granularity", self.granularity, GRANULARITIES),
-            ("rewind", self.rewind, (False,)),
-        ):
-            if value not in allowed:
-                raise ValueError(
-                    f"{name}={value!r} applies to MLPClassifier / MLPRegressor; "
-                    f"for {type(self.estimator).__name__} use {name} in {allowed}."
-                )
-        estimator = fit_or_copy(self.estimator, X, y, fit_params, prefit=self.prefit)
-        dense_coef = coef_as_2d(estimator)
-        check_n_inputs(dense_coef.shape[1], X, inputs="coefficients per row")
-        coef_shape = np.shape(estimator.coef_)
-        n_total, what = count_prunable(dense_coef.shape, self.granularity)
+        # the family validates what its models allow and fits the dense model
+        refitter, dense = family_of(self.estimator).refit_object(self, X, y, fit_params)
+        n_total, item_name = refitter.count_prunable(self.granularity)
         n_final = resolve_n_keep(
             n_total,
             prune_ratio=self.prune_ratio,
             n_keep=self.n_keep,
-            what=what,
+            what=item_name,
             n_features=X.shape[1],
         )
-        refitter, dense = self._refitter(estimator, X, y, fit_params)
-        with blas_threads(X, dense.coef.shape[0]):
+        refitter.check_n_keep(n_final, self)
+        with refitter.threads():
             result = prune(
                 refitter,
                 dense,
@@ -405,183 +323,10 @@ default="magnitude"
                 refit=self.refit,
                 random_state=self.random_state,
             )
-        if isinstance(refitter, LogisticRefit):
-            estimator = deepcopy(estimator) if self.prefit else estimator
-            estimator.coef_ = result.coef.reshape(coef_shape)
-            estimator.intercept_ = result.intercept
-            estimator.n_iter_ = np.array([result.final.n_iter], dtype=np.int32)
-        else:
-            estimator = result.final.model
-
-        self.estimator_ = estimator
-        self.dense_coef_ = dense_coef.reshape(coef_shape)
-        self.coef_mask_ = result.mask.reshape(coef_shape)
-        self.support_ = result.mask.any(axis=0)
-        self.n_nonzero_ = int(np.count_nonzero(result.mask))
+        for name, value in refitter.fitted_attributes(result).items():
+            setattr(self, name, value)
         self.history_ = result.history
         return self
-
-    def _fit_network(self, X, y, fit_params):
-        """Prune an ``MLPClassifier`` / ``MLPRegressor`` (see ``MLPRefit``)."""
-        if not callable(self.criterion) and self.criterion not in MLP_CRITERIA:
-            raise ValueError(
-                f"criterion={self.criterion!r} is for linear models; a network "
-                f"is pruned with one of {MLP_CRITERIA} or a callable."
-            )
-        if self.estimator.early_stopping:
-            raise ValueError(
-                "The network has early_stopping=True; masked fine-tuning trains "
-                "on all the rows it is given. Set early_stopping=False (hold "
-                "out a validation set outside the pruner)."
-            )
-        if self.rewind and not self.refit:
-            raise ValueError(
-                "rewind=True restarts the fine-tune from the initial weights; "
-                "it needs refit=True."
-            )
-        if fit_params.get("sample_weight") is not None:
-            fit_params = {
-                **fit_params,
-                "sample_weight": _check_sample_weight(fit_params["sample_weight"], X),
-            }
-        starts = []  # rewind=True: the random state the network's fit starts from
-
-        def remember_start(network):
-            # the initial weights are scikit-learn's first draws from it
-            starts.append(_random_state_copy(network.random_state))
-
-        estimator = fit_or_copy(
-            self.estimator,
-            X,
-            y,
-            fit_params,
-            prefit=self.prefit,
-            random_state=self.random_state,
-            deep=False,
-            before_fit=remember_start if self.rewind else None,
-        )
-        if self.prefit:
-            _check_prefit_network(estimator, X, y)
-            seed = self.estimator.random_state
-            if self.rewind and not isinstance(seed, Integral):
-                raise ValueError(
-                    "rewind=True with prefit=True needs the network's initial "
-                    "weights: give it an integer random_state (got "
-                    f"{seed!r}), or let the pruner fit it (prefit=False)."
-                )
-            if self.rewind:
-                starts.append(np.random.RandomState(seed))
-        initial = initial_weights(estimator, starts[0]) if self.rewind else None
-        granularity = self.granularity
-        n_total = count_items(estimator.coefs_, granularity)
-        n_final = resolve_n_keep(
-            n_total,
-            prune_ratio=self.prune_ratio,
-            n_keep=self.n_keep,
-            what={"weight": "weights", "neuron": "hidden units"}.get(
-                granularity, "features"
-            ),
-            n_features=X.shape[1],
-        )
-        n_hidden_layers = len(estimator.coefs_) - 1
-        if granularity == "neuron" and n_hidden_layers == 0:
-            raise ValueError(
-                "granularity='neuron' removes hidden units; this network has "
-                "no hidden layer."
-            )
-        if granularity == "neuron" and n_final < n_hidden_layers:
-            asked = (
-                f"n_keep={self.n_keep}"
-                if self.n_keep is not None
-                else f"prune_ratio={self.prune_ratio} (keeping {n_final})"
-            )
-            raise ValueError(
-                f"{asked} cannot leave a hidden unit in each of the network's "
-                f"{n_hidden_layers} hidden layers."
-            )
-        refitter = MLPRefit(
-            X,
-            y,
-            sample_weight=fit_params.get("sample_weight"),
-            granularity=granularity,
-            scope=self._scope(),
-            initial=initial,
-        )
-        result = prune(
-            refitter,
-            refitter.dense(estimator),
-            X,
-            y,
-            schedule=geometric_schedule(n_total, n_final, self.n_iter),
-            criterion=self.criterion,
-            granularity=granularity,
-            refit=self.refit,
-            random_state=self.random_state,
-        )
-        network = result.final.model
-        if granularity == "neuron":
-            network = remove_hidden_units(network, hidden_units_alive(result.mask))
-        self.estimator_ = network
-        self.dense_coef_ = [c.copy() for c in estimator.coefs_]
-        self.coef_mask_ = result.mask
-        self.support_ = result.mask[0].any(axis=1)
-        self.n_nonzero_ = refitter.n_nonzero(result.mask)
-        self.history_ = result.history
-        return self
-
-    def _scope(self):
-        """``scope="auto"``: weights ranked across layers (as
-        ``torch.nn.utils.prune.global_unstructured``), hidden units layer by
-        layer (ranked globally, units of the first layer lose: on digits
-        (128, 64) -> 25 % kept, magnitude left (11-13, 35-37) units and
-        0.956-0.971 accuracy where per-layer kept (32, 16) and 0.969-0.971)."""
-        if self.scope != "auto":
-            return self.scope
-        return "layer" if self.granularity == "neuron" else "global"
-
-    def _refitter(self, estimator, X, y, fit_params):
-        """The refit object for ``estimator`` and the dense model it starts from.
-
-        A ``LogisticRegression`` whose objective the masked solver reproduces
-        gets the exact logistic refit (and the second-order criteria); any
-        other linear model gets the column refit.
-        """
-        C = l2_logistic_C(estimator)
-        if C is None:
-            if not callable(self.criterion) and self.criterion in SECOND_ORDER:
-                raise ValueError(
-                    f"criterion={self.criterion!r} needs the exact logistic "
-                    "objective: a LogisticRegression with an L2 penalty (or none) "
-                    "and a solver other than 'liblinear'; got "
-                    f"{type(estimator).__name__}. Use 'magnitude' or "
-                    "'scaled_magnitude' for other models."
-                )
-            refitter = ColumnRefit(self.estimator, X, y, fit_params)
-            return refitter, refitter.dense(estimator)
-        if self.prefit and not np.isin(y, estimator.classes_).all():
-            raise ValueError(
-                "y has labels the prefit LogisticRegression was not fitted on; "
-                f"its classes_ are {estimator.classes_.tolist()}."
-            )
-        sample_weight = fold_class_weight(
-            estimator.class_weight,
-            estimator.classes_,
-            y,
-            _check_sample_weight(fit_params.get("sample_weight"), X),
-        )
-        refitter = LogisticRefit(
-            X,
-            np.searchsorted(estimator.classes_, y),
-            estimator.classes_,
-            C=C,
-            fit_intercept=estimator.fit_intercept,
-            sample_weight=sample_weight,
-            max_iter=estimator.max_iter,
-            tol=estimator.tol,
-        )
-        coef = coef_as_2d(estimator)
-        intercept = np.broadcast_to(estimator.intercept_, coef.shape[:1])
-        return refitter, refitter.dense(coef, intercept, solve=False)
 
     @property
     def coef_(self):

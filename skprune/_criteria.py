@@ -6,6 +6,9 @@ Higher means more important. Intercepts are never scored, so never pruned.
 Adding a criterion means adding a function to ``CRITERIA``; no estimator changes.
 """
 
+from dataclasses import dataclass, field
+from functools import cached_property
+
 import numpy as np
 from scipy import sparse
 from scipy.special import expit, softmax
@@ -42,7 +45,7 @@ def scaled_magnitude(coef, X, y, estimator, random_state):
     return np.abs(coef) * feature_std(X)[np.newaxis, :]
 
 
-def random(coef, X, y, estimator, random_state):
+def random_scores(coef, X, y, estimator, random_state):
     """Uniform random scores drawn from ``random_state``: the pruning baseline."""
     return check_random_state(random_state).random_sample(coef.shape)
 
@@ -64,6 +67,28 @@ def taylor_scores(weights, inputs, deltas):
     return np.abs(weights) * accumulated / n_rows
 
 
+@dataclass
+class LogisticState:
+    """What a criterion sees of the logistic model being pruned.
+
+    It duck-types a fitted ``LogisticRegression`` (``coef_``, ``intercept_``,
+    ``classes_``) for callables, and carries the objective on the current
+    support (``loss``, ``theta``) for the second-order criteria, plus the
+    round's target count ``n_keep`` and ``granularity`` for OBS.
+    """
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    classes_: np.ndarray
+    n_keep: int
+    granularity: str
+    loss: object = field(repr=False)
+
+    @cached_property
+    def theta(self):
+        return self.loss.pack(self.coef_, self.intercept_)
+
+
 def _linear_deltas(coef, X, y, estimator):
     """Per-row derivatives of the loss with respect to the decision values
     of a linear model, shape ``(n_samples, n_rows of coef)``, and the rows it
@@ -73,7 +98,7 @@ def _linear_deltas(coef, X, y, estimator):
     or from ``predict_proba``), the squared error for a regressor
     (``prediction - y``).
     """
-    if isinstance(estimator, _LogisticStateLike):
+    if isinstance(estimator, LogisticState):
         classes = estimator.classes_
         z = np.asarray(safe_sparse_dot(X, coef.T)) + estimator.intercept_
         proba = expit(z) if coef.shape[0] == 1 else softmax(z, axis=1)
@@ -101,10 +126,6 @@ def _linear_deltas(coef, X, y, estimator):
         target[np.arange(len(codes)), codes] = 1.0
         wrong = proba.argmax(axis=1) != codes
     return proba - target, wrong
-
-
-class _LogisticStateLike:
-    """Marker for the logistic state of the pruning loop (``_pruning``)."""
 
 
 def gradient(coef, X, y, estimator, random_state):
@@ -146,7 +167,7 @@ def gradient_misclassified(coef, X, y, estimator, random_state):
 CRITERIA = {
     "magnitude": magnitude,
     "scaled_magnitude": scaled_magnitude,
-    "random": random,
+    "random": random_scores,
     "gradient": gradient,
     "gradient_misclassified": gradient_misclassified,
 }

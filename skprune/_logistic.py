@@ -22,7 +22,8 @@ from sklearn.utils.validation import (
 
 from ._criteria import LOGISTIC_CRITERIA
 from ._logistic_loss import n_coef_rows
-from ._pruning import LogisticRefit, prune
+from ._logistic_refit import LogisticRefit
+from ._pruning import prune
 from ._selection import (
     GRANULARITIES,
     count_prunable,

@@ -1,360 +1,93 @@
-"""Pruning scikit-learn's ``MLPClassifier`` / ``MLPRegressor``: masked
-fine-tuning and the network's refit object for the pruning engine.
+"""The network family: how skprune prunes and quantizes an ``MLPClassifier``
+or ``MLPRegressor``.
 
-scikit-learn's stochastic MLP training has no mask hook, and re-zeroing the
-pruned weights once per epoch lets them grow back inside the epoch. Here a
-masked optimizer takes the place of the estimator's own: every step sees the
-pruned weights' gradients as zero and leaves those weights at exactly zero.
-Training is driven epoch by epoch through ``partial_fit`` with the
-estimator's own stopping rule, so everything else -- loss, activation,
-``alpha``, batches, shuffling from ``random_state``, the learning-rate
-schedule -- is scikit-learn's own code. It relies on two private names of
-scikit-learn's MLP (``_optimizer`` and the optimizer classes), present in
-every version skprune supports.
+Everything that is particular to a network lives here: what a pruner's
+parameters mean for it and the errors when they do not apply
+(:class:`NetworkFamily`), its criteria (``NETWORK_CRITERIA``), its refit
+object for the pruning engine (:class:`MLPRefit`: per-layer masks and
+granularities, masked fine-tunes) and what the quantizer needs (its weight
+matrices, the refit of the stored values). The training mechanics are in
+``_mlp_training``.
 """
 
 import copy
-import inspect
 import itertools
-import warnings
+from contextlib import nullcontext
 from numbers import Integral
 
 import numpy as np
-import scipy.optimize
 from sklearn.base import is_classifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network._multilayer_perceptron import BaseMultilayerPerceptron
-from sklearn.neural_network._stochastic_optimizers import (
-    AdamOptimizer,
-    SGDOptimizer,
-)
+from sklearn.utils.validation import _check_sample_weight
 
 from ._criteria import MISCLASSIFIED_NEEDS_CLASSIFIER, taylor_scores
-from ._pruning import Fit
-from ._selection import top_k_mask
-from .utils._arrays import apportion
-
-STOCHASTIC_SOLVERS = ("sgd", "adam")
-
-
-class MaskedOptimizer:
-    """A scikit-learn MLP optimizer whose steps never move pruned weights.
-
-    Parameters
-    ----------
-    optimizer : SGDOptimizer or AdamOptimizer
-    masks : list of ndarray of bool
-        One per layer, of the shape of ``coefs_[i]``; True for kept weights.
-        Intercepts (biases) are never masked.
-    """
-
-    def __init__(self, optimizer, masks):
-        self.optimizer = optimizer
-        self.masks = masks
-
-    @property
-    def learning_rate(self):
-        return self.optimizer.learning_rate
-
-    def update_params(self, params, grads):
-        n_layers = len(self.masks)
-        grads = [
-            *(
-                grad * mask
-                for grad, mask in zip(grads[:n_layers], self.masks, strict=True)
-            ),
-            *grads[n_layers:],
-        ]
-        self.optimizer.update_params(params, grads)
-        for param, mask in zip(params[:n_layers], self.masks, strict=True):
-            param[~mask] = 0.0
-
-    def iteration_ends(self, time_step):
-        return self.optimizer.iteration_ends(time_step)
-
-    def trigger_stopping(self, msg, verbose):
-        return self.optimizer.trigger_stopping(msg, verbose)
-
-
-def fresh_optimizer(estimator):
-    """The optimizer ``estimator.fit`` would start with, on its current
-    parameters (as scikit-learn's ``_fit_stochastic`` builds it)."""
-    params = estimator.coefs_ + estimator.intercepts_
-    if estimator.solver == "sgd":
-        return SGDOptimizer(
-            params,
-            estimator.learning_rate_init,
-            estimator.learning_rate,
-            estimator.momentum,
-            estimator.nesterovs_momentum,
-            estimator.power_t,
-        )
-    return AdamOptimizer(
-        params,
-        estimator.learning_rate_init,
-        estimator.beta_1,
-        estimator.beta_2,
-        estimator.epsilon,
-    )
-
-
-def masked_fine_tune(estimator, X, y, masks, *, sample_weight=None, max_iter=None):
-    """Train a fitted stochastic MLP further, in place, under ``masks``.
-
-    The pruned weights are set to zero first and stay exactly zero after
-    every optimizer step. A fresh optimizer (as ``fit`` would build) runs
-    epochs of ``partial_fit`` until the estimator's own rule stops it (no
-    improvement of the training loss by ``tol`` for ``n_iter_no_change``
-    epochs, or ``max_iter`` epochs, default the estimator's).
-
-    Returns the estimator, with ``n_iter_`` the epochs run and
-    ``loss_curve_`` their losses.
-    """
-    if estimator.solver not in STOCHASTIC_SOLVERS:
-        raise ValueError(
-            f"Masked fine-tuning runs scikit-learn's stochastic solvers "
-            f"{STOCHASTIC_SOLVERS}; this network has solver={estimator.solver!r}."
-        )
-    if estimator.early_stopping:
-        raise ValueError(
-            "Masked fine-tuning trains on all the rows it is given; set "
-            "early_stopping=False on the network."
-        )
-    masks = [np.asarray(mask, dtype=bool) for mask in masks]
-    shapes = [coef.shape for coef in estimator.coefs_]
-    if [mask.shape for mask in masks] != shapes:
-        raise ValueError(
-            f"masks have shapes {[m.shape for m in masks]}; the network's "
-            f"coefs_ have shapes {shapes}."
-        )
-    for coef, mask in zip(estimator.coefs_, masks, strict=True):
-        coef[~mask] = 0.0
-    estimator._optimizer = MaskedOptimizer(fresh_optimizer(estimator), masks)
-    estimator.loss_curve_ = []
-    estimator.best_loss_ = np.inf
-    estimator._no_improvement_count = 0
-    estimator.t_ = 0
-    fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-    n_epochs, max_epochs = 0, estimator.max_iter if max_iter is None else max_iter
-    seed = estimator.random_state
-    if isinstance(seed, Integral):
-        # partial_fit recreates RandomState(seed) at every call, which would
-        # shuffle every epoch alike; fit draws one stream for all epochs
-        estimator.random_state = np.random.RandomState(seed)
-    try:
-        for _ in range(max_epochs):
-            estimator.partial_fit(X, y, **fit_params)
-            n_epochs += 1
-            # partial_fit applied the optimizer's stopping rule to this epoch
-            if estimator._no_improvement_count > estimator.n_iter_no_change:
-                break
-        else:
-            warnings.warn(
-                f"The masked fine-tune ran max_iter={max_epochs} epochs without "
-                "meeting the network's stopping rule; increase max_iter.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-    finally:
-        estimator.random_state = seed
-    estimator.n_iter_ = n_epochs
-    return estimator
-
-
-def remove_hidden_units(estimator, keep):
-    """A copy of a fitted MLP with only the hidden units in ``keep``.
-
-    ``keep`` holds one boolean array per hidden layer. A removed unit takes
-    its incoming weights, its bias and its outgoing weights with it, so the
-    copy is a genuinely smaller network (``hidden_layer_sizes`` and the
-    shapes of ``coefs_`` shrink) whose predictions equal those of the dense
-    network with those weights and biases set to zero. The optimizer state
-    of the original does not fit the new shapes and is dropped.
-    """
-    n_hidden = len(estimator.coefs_) - 1
-    keep = [np.asarray(k, dtype=bool) for k in keep]
-    sizes = [coef.shape[1] for coef in estimator.coefs_[:-1]]
-    if len(keep) != n_hidden or [k.size for k in keep] != sizes:
-        raise ValueError(
-            f"keep needs one boolean array per hidden layer, of sizes {sizes}; "
-            f"got sizes {[k.size for k in keep]}."
-        )
-    if not all(k.any() for k in keep):
-        raise ValueError("Every hidden layer must keep at least one unit.")
-    smaller = copy.deepcopy(estimator)
-    coefs = [coef.copy() for coef in estimator.coefs_]
-    intercepts = [b.copy() for b in estimator.intercepts_]
-    for layer, units in enumerate(keep):
-        coefs[layer] = coefs[layer][:, units]
-        intercepts[layer] = intercepts[layer][units]
-        coefs[layer + 1] = coefs[layer + 1][units, :]
-    smaller.coefs_, smaller.intercepts_ = coefs, intercepts
-    smaller.hidden_layer_sizes = tuple(int(k.sum()) for k in keep)
-    if hasattr(smaller, "_optimizer"):
-        del smaller._optimizer
-    return smaller
-
-
-# -- the objective, through scikit-learn's own backpropagation ----------------
-
-# scikit-learn 1.7 added sample_weight to the MLPs (and to ``_backprop``).
-_BACKPROP_TAKES_SAMPLE_WEIGHT = (
-    "sample_weight" in inspect.signature(BaseMultilayerPerceptron._backprop).parameters
+from ._mlp_training import (
+    backprop,
+    encoded_target,
+    initial_weights,
+    is_mlp,
+    masked_fine_tune,
+    masked_lbfgs,
+    minimize_network,
+    remove_hidden_units,
+    widen,
 )
+from ._pruning import MaskedFit
+from ._selection import top_k_mask
+from .utils._arrays import apportion, as_float32
+from .utils._metaestimator import check_n_inputs, fit_or_copy
 
-
-def encoded_target(estimator, y):
-    """``y`` as the fitted network trains on it: the label-binarized matrix
-    of a classifier, a 2-D float array for a regressor."""
-    if is_classifier(estimator):
-        return estimator._label_binarizer.transform(y).astype(np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    return y.reshape(y.shape[0], -1)
-
-
-def backprop(estimator, X, Y, sample_weight=None):
-    """scikit-learn's training objective of ``estimator`` at its current
-    weights, with its gradients and the per-row quantities behind them.
-
-    Returns ``(loss, coef_grads, intercept_grads, activations, deltas)``:
-    the mean loss plus ``alpha / 2 * sum ||W||^2 / n``, its gradients, the
-    layers' activations (``activations[0]`` is ``X``) and the per-row
-    derivatives of the loss with respect to each layer's pre-activations
-    (``deltas[i]`` for layer ``i + 1``), all from the estimator's own
-    ``_backprop``.
-    """
-    n_layers = len(estimator.coefs_) + 1
-    activations = [X] + [None] * (n_layers - 1)
-    deltas = [None] * (n_layers - 1)
-    coef_grads = [np.empty_like(coef) for coef in estimator.coefs_]
-    intercept_grads = [np.empty_like(b) for b in estimator.intercepts_]
-    args = (activations, deltas, coef_grads, intercept_grads)
-    if _BACKPROP_TAKES_SAMPLE_WEIGHT:
-        loss, coef_grads, intercept_grads = estimator._backprop(
-            X, Y, sample_weight, *args
-        )
-    elif sample_weight is not None:
-        raise ValueError(
-            "This scikit-learn's MLPs take no sample_weight (it came in 1.7)."
-        )
-    else:
-        loss, coef_grads, intercept_grads = estimator._backprop(X, Y, *args)
-    return loss, coef_grads, intercept_grads, activations, deltas
-
-
-def initial_weights(estimator, random_state):
-    """The weights and biases ``estimator.fit`` starts from when its random
-    state is ``random_state`` (a ``RandomState`` positioned where ``fit``
-    will find it): scikit-learn's Glorot-uniform draws, layer by layer,
-    weights then biases, bound ``sqrt(6 / (fan_in + fan_out))`` (2 instead
-    of 6 for the logistic activation)."""
-    factor = 2.0 if estimator.activation == "logistic" else 6.0
-    coefs, intercepts = [], []
-    for coef in estimator.coefs_:
-        fan_in, fan_out = coef.shape
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        draws = random_state.uniform(-bound, bound, (fan_in, fan_out))
-        coefs.append(draws.astype(coef.dtype, copy=False))
-        draws = random_state.uniform(-bound, bound, fan_out)
-        intercepts.append(draws.astype(coef.dtype, copy=False))
-    return coefs, intercepts
-
-
-def minimize_network(
-    estimator, X, Y, masks, designs, theta, options, *, sample_weight=None
-):
-    """scikit-learn's objective of ``estimator`` minimised with scipy's
-    L-BFGS-B over ``theta``: the kept weights of layer ``i`` are
-    ``designs[i] @ theta_i`` (the kept weights themselves when
-    ``designs[i]`` is None), followed by all biases. Pruned weights are not
-    variables. The estimator is left at the optimum; returns scipy's result.
-    """
-    sizes = [
-        int(np.count_nonzero(mask)) if design is None else design.shape[1]
-        for mask, design in zip(masks, designs, strict=True)
-    ]
-
-    def unpack(theta):
-        start = 0
-        for coef, mask, design, size in zip(
-            estimator.coefs_, masks, designs, sizes, strict=True
-        ):
-            part = theta[start : start + size]
-            coef[mask] = part if design is None else design @ part
-            start += size
-        for b in estimator.intercepts_:
-            b[:] = theta[start : start + b.size]
-            start += b.size
-
-    def loss_grad(theta):
-        unpack(theta)
-        loss, coef_grads, intercept_grads, _, _ = backprop(
-            estimator, X, Y, sample_weight
-        )
-        grads = [
-            g[mask] if design is None else design.T @ g[mask]
-            for g, mask, design in zip(coef_grads, masks, designs, strict=True)
-        ]
-        return loss, np.concatenate(grads + [g.ravel() for g in intercept_grads])
-
-    result = scipy.optimize.minimize(
-        loss_grad, theta, method="L-BFGS-B", jac=True, options=options
-    )
-    unpack(result.x)
-    return result
-
-
-def masked_lbfgs(estimator, X, Y, masks, *, sample_weight=None):
-    """Train a fitted L-BFGS network further, in place, under ``masks``.
-
-    scikit-learn's objective is minimised with scipy's L-BFGS-B and the
-    estimator's ``max_iter``, ``max_fun`` and ``tol`` over the kept weights
-    and all biases only: the pruned weights are not variables, so they stay
-    exactly zero. Returns the estimator, with ``n_iter_`` and ``loss_``.
-    """
-    masks = [np.asarray(mask, dtype=bool) for mask in masks]
-    for coef, mask in zip(estimator.coefs_, masks, strict=True):
-        coef[~mask] = 0.0
-    theta = np.concatenate(
-        [c[m] for c, m in zip(estimator.coefs_, masks, strict=True)]
-        + [b.ravel() for b in estimator.intercepts_]
-    )
-    options = {
-        "maxfun": estimator.max_fun,
-        "maxiter": estimator.max_iter,
-        "gtol": estimator.tol,
-    }
-    result = minimize_network(
-        estimator,
-        X,
-        Y,
-        masks,
-        [None] * len(masks),
-        theta,
-        options,
-        sample_weight=sample_weight,
-    )
-    estimator.n_iter_ = int(result.nit)
-    estimator.loss_ = float(result.fun)
-    if result.status == 1:
-        warnings.warn(
-            f"The masked L-BFGS fine-tune stopped at max_iter={estimator.max_iter} "
-            "or max_fun before converging; increase them on the network.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return estimator
-
-
-# -- the refit object of the pruning engine ------------------------------------
-
-MLP_GRANULARITIES = ("weight", "neuron", "feature")
-MLP_CRITERIA = ("magnitude", "random", "gradient", "gradient_misclassified")
 SCOPES = ("global", "layer")
 
 
-def is_mlp(estimator):
-    return isinstance(estimator, BaseMultilayerPerceptron)
+# -- criteria: (network, X, y, Y, random_state) -> one score array per layer --
+
+
+def network_magnitude(network, X, y, Y, random_state):
+    """``|w|`` of every weight."""
+    return [np.abs(c) for c in network.coefs_]
+
+
+def network_random(network, X, y, Y, random_state):
+    """Uniform random scores from ``random_state``: the baseline."""
+    return [random_state.random_sample(c.shape) for c in network.coefs_]
+
+
+def network_gradient(network, X, y, Y, random_state):
+    """First-order Taylor scores of every layer, accumulated in absolute
+    value row by row over the rows of ``X`` (``Y`` their encoded targets),
+    with the network's own loss (:func:`skprune._criteria.taylor_scores`)."""
+    _, _, _, activations, deltas = backprop(copy.copy(network), X, Y)
+    return [
+        taylor_scores(coef, inputs, delta)
+        for coef, inputs, delta in zip(
+            network.coefs_, activations[:-1], deltas, strict=True
+        )
+    ]
+
+
+def network_gradient_misclassified(network, X, y, Y, random_state):
+    """:func:`network_gradient` on the rows the network misclassifies (all
+    rows when none is); classifiers only."""
+    if not is_classifier(network):
+        raise ValueError(MISCLASSIFIED_NEEDS_CLASSIFIER)
+    n = X.shape[0]
+    predicted = np.asarray(network.predict(X)).reshape(n, -1)
+    wrong = (predicted != np.asarray(y).reshape(n, -1)).any(axis=1)
+    if wrong.any():
+        rows = np.flatnonzero(wrong)
+        X, Y = X[rows], Y[rows]
+    return network_gradient(network, X, y, Y, random_state)
+
+
+NETWORK_CRITERIA = {
+    "magnitude": network_magnitude,
+    "random": network_random,
+    "gradient": network_gradient,
+    "gradient_misclassified": network_gradient_misclassified,
+}
+
+
+# -- layout -----------------------------------------------------------------
 
 
 def count_items(coefs, granularity):
@@ -372,6 +105,9 @@ def hidden_units_alive(mask):
     """One boolean array per hidden layer: units with a live outgoing weight
     (the only way a unit reaches the output)."""
     return [m.any(axis=1) for m in mask[1:]]
+
+
+ITEM_NAMES = {"weight": "weights", "neuron": "hidden units", "feature": "features"}
 
 
 class MLPRefit:
@@ -393,10 +129,10 @@ class MLPRefit:
     ``fit`` started from) every refit restarts the survivors from them: the
     rewinding of the lottery-ticket experiments.
 
-    ``Fit.model`` is the network at full width, pruned weights exactly zero.
+    ``MaskedFit.model`` is the network at full width, pruned weights exactly zero.
     """
 
-    criteria = MLP_CRITERIA
+    criteria = NETWORK_CRITERIA
 
     def __init__(
         self, X, y, *, sample_weight, granularity, scope="global", initial=None
@@ -410,7 +146,7 @@ class MLPRefit:
 
     def dense(self, fitted):
         self.Y = encoded_target(fitted, self.y)
-        return self._fit_of(fitted, int(fitted.n_iter_))
+        return self._masked_fit(fitted, int(fitted.n_iter_))
 
     # layout ------------------------------------------------------------------
 
@@ -495,44 +231,25 @@ class MLPRefit:
     # criteria ----------------------------------------------------------------
 
     def scores(self, criterion, fit, n_keep, granularity, X, y, rng):
-        """Scores with the shapes of ``coefs_`` (higher is kept)."""
+        """Scores with the shapes of ``coefs_`` (higher is kept): a name of
+        ``NETWORK_CRITERIA`` or a callable ``criterion(network, X, y)``."""
         model = fit.model
-        if callable(criterion):
-            scores = criterion(model, X, y)
-            shapes = [c.shape for c in model.coefs_]
-            if (
-                not isinstance(scores, (list, tuple))
-                or [np.shape(s) for s in scores] != shapes
-            ):
-                raise ValueError(
-                    "For a network the criterion callable must return a list "
-                    f"of arrays of the shapes of coefs_, {shapes}."
-                )
-            scores = [np.asarray(s, dtype=np.float64) for s in scores]
-            if not all(np.all(np.isfinite(s) | (s == np.inf)) for s in scores):
-                raise ValueError("The criterion returned NaN or -inf scores.")
-            return scores
-        if criterion == "magnitude":
-            return [np.abs(c) for c in model.coefs_]
-        if criterion == "random":
-            return [rng.random_sample(c.shape) for c in model.coefs_]
-        X_rows, Y_rows = X, self.Y
-        if criterion == "gradient_misclassified":
-            if not is_classifier(model):
-                raise ValueError(MISCLASSIFIED_NEEDS_CLASSIFIER)
-            n = X.shape[0]
-            predicted = np.asarray(model.predict(X)).reshape(n, -1)
-            wrong = (predicted != np.asarray(y).reshape(n, -1)).any(axis=1)
-            if wrong.any():
-                rows = np.flatnonzero(wrong)
-                X_rows, Y_rows = X[rows], self.Y[rows]
-        _, _, _, activations, deltas = backprop(copy.copy(model), X_rows, Y_rows)
-        return [
-            taylor_scores(coef, inputs, delta)
-            for coef, inputs, delta in zip(
-                model.coefs_, activations[:-1], deltas, strict=True
+        if not callable(criterion):
+            return self.criteria[criterion](model, X, y, self.Y, rng)
+        scores = criterion(model, X, y)
+        shapes = [c.shape for c in model.coefs_]
+        if (
+            not isinstance(scores, (list, tuple))
+            or [np.shape(s) for s in scores] != shapes
+        ):
+            raise ValueError(
+                "For a network the criterion callable must return a list "
+                f"of arrays of the shapes of coefs_, {shapes}."
             )
-        ]
+        scores = [np.asarray(s, dtype=np.float64) for s in scores]
+        if not all(np.all(np.isfinite(s) | (s == np.inf)) for s in scores):
+            raise ValueError("The criterion returned NaN or -inf scores.")
+        return scores
 
     # refits ------------------------------------------------------------------
 
@@ -549,12 +266,12 @@ class MLPRefit:
             model = widen(small, units, model)
         else:
             self._train(model, mask)
-        return self._fit_of(model, int(model.n_iter_))
+        return self._masked_fit(model, int(model.n_iter_))
 
-    def zero(self, previous, mask):
+    def zero_pruned(self, previous, mask):
         model = copy.deepcopy(previous.model)
         self._apply(model, mask)
-        return self._fit_of(model, 0)
+        return self._masked_fit(model, 0)
 
     def train_score(self, fit):
         return float(fit.model.score(self.X, self.y))
@@ -578,9 +295,9 @@ class MLPRefit:
         if hasattr(model, "_optimizer"):
             del model._optimizer
 
-    def _fit_of(self, model, n_iter):
+    def _masked_fit(self, model, n_iter):
         loss = backprop(copy.copy(model), self.X, self.Y, self.sample_weight)[0]
-        return Fit(
+        return MaskedFit(
             [c.copy() for c in model.coefs_],
             [b.copy() for b in model.intercepts_],
             n_iter,
@@ -588,27 +305,213 @@ class MLPRefit:
             model,
         )
 
+    # what CoefficientPruner asks ---------------------------------------------
 
-def widen(small, units, like):
-    """``small`` (a network with only ``units`` of ``like``'s hidden layers)
-    written back at ``like``'s width, with zeros for the removed units."""
-    wide = copy.deepcopy(small)
-    keep = [None, *units, None]  # None: every input or output
-    coefs, intercepts = [], []
-    for layer, (coef, b) in enumerate(zip(like.coefs_, like.intercepts_, strict=True)):
-        rows = np.arange(coef.shape[0]) if keep[layer] is None else keep[layer]
-        cols = np.arange(coef.shape[1]) if keep[layer + 1] is None else keep[layer + 1]
-        full = np.zeros_like(coef)
-        full[np.ix_(_index(rows), _index(cols))] = small.coefs_[layer]
-        bias = np.zeros_like(b)
-        bias[_index(cols)] = small.intercepts_[layer]
-        coefs.append(full)
-        intercepts.append(bias)
-    wide.coefs_, wide.intercepts_ = coefs, intercepts
-    wide.hidden_layer_sizes = like.hidden_layer_sizes
-    return wide
+    def count_prunable(self, granularity):
+        """``(n_items, item_name)`` of the dense network at ``granularity``."""
+        return count_items(self.fitted.coefs_, granularity), ITEM_NAMES[granularity]
+
+    def check_n_keep(self, n_keep, pruner):
+        """Neuron pruning keeps a unit in every hidden layer."""
+        n_hidden_layers = len(self.fitted.coefs_) - 1
+        if self.granularity == "neuron" and n_keep < n_hidden_layers:
+            asked = (
+                f"n_keep={pruner.n_keep}"
+                if pruner.n_keep is not None
+                else f"prune_ratio={pruner.prune_ratio} (keeping {n_keep})"
+            )
+            raise ValueError(
+                f"{asked} cannot leave a hidden unit in each of the network's "
+                f"{n_hidden_layers} hidden layers."
+            )
+
+    def threads(self):
+        """No BLAS-thread limit: a network's products are large."""
+        return nullcontext()
+
+    def fitted_attributes(self, result):
+        """The pruner's fitted attributes from the engine's ``result``."""
+        network = result.final.model
+        if self.granularity == "neuron":
+            network = remove_hidden_units(network, hidden_units_alive(result.mask))
+        return {
+            "estimator_": network,
+            "dense_coef_": [c.copy() for c in self.fitted.coefs_],
+            "coef_mask_": result.mask,
+            "support_": result.mask[0].any(axis=1),
+            "n_nonzero_": self.n_nonzero(result.mask),
+        }
 
 
-def _index(selector):
-    selector = np.asarray(selector)
-    return np.flatnonzero(selector) if selector.dtype == bool else selector
+def _random_state_copy(random_state):
+    """A ``RandomState`` in the state ``check_random_state(random_state)``
+    is in now, without advancing that one."""
+    if isinstance(random_state, Integral):
+        return np.random.RandomState(random_state)
+    source = np.random.mtrand._rand if random_state is None else random_state
+    copy_ = np.random.RandomState()
+    copy_.set_state(source.get_state())
+    return copy_
+
+
+def _check_prefit_network(network, X, y):
+    """A fitted network must match ``X``'s width and ``y``'s labels."""
+    check_n_inputs(network.coefs_[0].shape[0], X, model="network")
+    classes = getattr(network, "classes_", None)
+    if classes is not None and np.ndim(y) == 1 and not np.isin(y, classes).all():
+        raise ValueError(
+            "y has labels the prefit network was not fitted on; its classes_ "
+            f"are {np.asarray(classes).tolist()}."
+        )
+
+
+class NetworkFamily:
+    """``MLPClassifier`` / ``MLPRegressor``: weights are a list of matrices
+    (``coefs_``), one per layer, of shape ``(n_inputs, n_outputs)``."""
+
+    granularities = ("weight", "neuron", "feature")
+    criteria = NETWORK_CRITERIA
+    # the quantizer's groups: a unit's incoming weights are a column
+    row_axis = 1
+    default_share = "layer"
+
+    @staticmethod
+    def accepts(estimator):
+        return is_mlp(estimator)
+
+    # pruning -----------------------------------------------------------------
+
+    @staticmethod
+    def refit_object(pruner, X, y, fit_params):
+        """The validated :class:`MLPRefit` for ``pruner`` (a
+        ``CoefficientPruner``), with the dense network fit (or copied,
+        ``prefit=True``) as ``fitted``."""
+        criterion = pruner.criterion
+        if not callable(criterion) and criterion not in NETWORK_CRITERIA:
+            raise ValueError(
+                f"criterion={criterion!r} is for linear models; a network "
+                f"is pruned with one of {tuple(NETWORK_CRITERIA)} or a callable."
+            )
+        if pruner.estimator.early_stopping:
+            raise ValueError(
+                "The network has early_stopping=True; masked fine-tuning trains "
+                "on all the rows it is given. Set early_stopping=False (hold "
+                "out a validation set outside the pruner)."
+            )
+        if pruner.rewind and not pruner.refit:
+            raise ValueError(
+                "rewind=True restarts the fine-tune from the initial weights; "
+                "it needs refit=True."
+            )
+        if fit_params.get("sample_weight") is not None:
+            fit_params = {
+                **fit_params,
+                "sample_weight": _check_sample_weight(fit_params["sample_weight"], X),
+            }
+        starts = []  # rewind=True: the random state the network's fit starts from
+
+        def remember_start(network):
+            # the initial weights are scikit-learn's first draws from it
+            starts.append(_random_state_copy(network.random_state))
+
+        network = fit_or_copy(
+            pruner.estimator,
+            X,
+            y,
+            fit_params,
+            prefit=pruner.prefit,
+            random_state=pruner.random_state,
+            deep=False,
+            before_fit=remember_start if pruner.rewind else None,
+        )
+        if pruner.prefit:
+            _check_prefit_network(network, X, y)
+            seed = pruner.estimator.random_state
+            if pruner.rewind and not isinstance(seed, Integral):
+                raise ValueError(
+                    "rewind=True with prefit=True needs the network's initial "
+                    "weights: give it an integer random_state (got "
+                    f"{seed!r}), or let the pruner fit it (prefit=False)."
+                )
+            if pruner.rewind:
+                starts.append(np.random.RandomState(seed))
+        if pruner.granularity == "neuron" and len(network.coefs_) == 1:
+            raise ValueError(
+                "granularity='neuron' removes hidden units; this network has "
+                "no hidden layer."
+            )
+        scope = pruner.scope
+        if scope == "auto":
+            scope = "layer" if pruner.granularity == "neuron" else "global"
+        refitter = MLPRefit(
+            X,
+            y,
+            sample_weight=fit_params.get("sample_weight"),
+            granularity=pruner.granularity,
+            scope=scope,
+            initial=initial_weights(network, starts[0]) if pruner.rewind else None,
+        )
+        refitter.fitted = network
+        return refitter, refitter.dense(network)
+
+    # quantization ------------------------------------------------------------
+
+    @staticmethod
+    def weights(network):
+        """The weight matrices as float64."""
+        return [np.asarray(W, dtype=np.float64) for W in network.coefs_]
+
+    @staticmethod
+    def n_inputs(weights):
+        return weights[0].shape[0]
+
+    @staticmethod
+    def n_intercepts(network):
+        return sum(np.size(b) for b in network.intercepts_)
+
+    @staticmethod
+    def matrix_shapes(coefs):
+        """Shapes of the weight matrices in ``coefs`` (``coefs_``-like)."""
+        return [np.shape(W) for W in coefs]
+
+    @staticmethod
+    def dense_size(shapes, network):
+        """Weights and biases of a network whose matrices have ``shapes``."""
+        return sum(a * b + b for a, b in shapes)
+
+    @staticmethod
+    def refit_stored_values(model, network, quantized, X, y, fit_params):
+        """L-BFGS on the network's training objective over every layer's
+        stored parameters and the biases, codes fixed (``w = design @ params``);
+        ``network`` (a copy of the model that predicts) is changed in place."""
+        network.coefs_ = [np.zeros(q.shape) for q in quantized]
+        theta = np.concatenate(
+            [q.flat_params() for q in quantized]
+            + [b.ravel() for b in network.intercepts_]
+        )
+        result = minimize_network(
+            network,
+            X,
+            encoded_target(network, y),
+            [q.mask for q in quantized],
+            [q.design() for q in quantized],
+            theta,
+            {"maxiter": network.max_iter, "gtol": network.tol},
+            sample_weight=fit_params.get("sample_weight"),
+        )
+        start = 0
+        for q in quantized:
+            q.set_params(result.x[start : start + q.n_params])
+            start += q.n_params
+        for b in network.intercepts_:
+            b[:] = as_float32(result.x[start : start + b.size])
+            start += b.size
+
+    @staticmethod
+    def store(network, dequantized, like):
+        """Give ``network`` its dequantized weights and float32-rounded
+        biases; returns the biases (what the quantizer counts as stored
+        floats)."""
+        network.coefs_ = dequantized
+        network.intercepts_ = [as_float32(b) for b in network.intercepts_]
+        return network.intercepts_

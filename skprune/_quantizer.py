@@ -15,14 +15,12 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.extmath import safe_sparse_dot
 
 from ._coefficient_pruner import CoefficientPruner
-from ._logistic import PrunedLogisticRegression
-from ._mlp import encoded_target, is_mlp, minimize_network
+from ._families import family_of
+from .utils._arrays import as_float32
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
     check_n_inputs,
@@ -30,7 +28,6 @@ from .utils._metaestimator import (
     route_fit_params,
     validate_fit_data,
 )
-from .utils._validation import coef_as_2d
 
 METHODS = ("uniform", "kmeans")
 SHARES = ("auto", "layer", "row")
@@ -86,12 +83,7 @@ def quantize_values(values, n_bits, method):
         codes = np.zeros(values.size, dtype=np.int64)
         if step > 0:
             codes = np.rint((values - low) / step).astype(np.int64)
-    return codes, as_stored(params)
-
-
-def as_stored(params):
-    """``params`` rounded to the float32 they are stored as."""
-    return np.asarray(params, dtype=np.float32).astype(np.float64)
+    return codes, as_float32(params)
 
 
 def int_bytes(largest):
@@ -170,7 +162,7 @@ class QuantizedMatrix:
 
     def set_params(self, values):
         """New parameters (a refit), rounded to float32 as stored."""
-        values = as_stored(values)
+        values = as_float32(values)
         sizes = np.cumsum([p.size for p in self.params])[:-1]
         self.params = np.split(values, sizes)
 
@@ -235,17 +227,12 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         Which weights share a grid or codebook: a whole weight matrix, or
         each of its rows (a class's coefficients in a linear model, a unit's
         incoming weights in a network). ``"auto"``: rows for a linear model
-        (a few floats more buy accuracy at 4 bits: on 26 real data sets,
-        4-bit k-means loses 0.08 points per row and 0.24 per matrix; 8-bit
-        is within 0.05 either way), the matrix for a network (on clean
-        labels a grid per unit costs more bytes than it buys: 8-bit, -0.03
-        points per unit and +0.02 per matrix, 6.6x against 7.6x smaller;
-        ``benchmarks/bench_quantization.py``). With 20 % of the training
-        labels flipped, a grid per unit keeps a network 1.9 points more
-        accurate at 4 bits (uniform or k-means; 11.6x instead of 14.3x
-        smaller at 4-bit uniform, per-unit k-means codebooks 5.7x instead of
-        14x; ``benchmarks/bench_defaults_noise.py``): pass ``"row"`` when
-        4-bit accuracy matters more than size.
+        (a few floats more buy accuracy at 4 bits), the matrix for a network
+        (on clean labels a grid per unit costs more bytes than it buys); pass
+        ``"row"`` for a network trained on noisy labels when 4-bit accuracy
+        matters more than size. Measured by ``benchmarks/bench_quantization.py``
+        and ``benchmarks/bench_defaults_noise.py``; the figures are in the
+        README's "Quantization" section.
 
     refit : bool, default=False
         With the codes fixed, refit the stored parameters (the codebook, or
@@ -374,35 +361,18 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
             random_state=self.random_state,
         )
         inner, weights = model_weights(model)
-        network = is_mlp(inner)
-        check_n_inputs(weights[0].shape[0 if network else 1], X)
-        # a network's row is a unit's incoming weights: a column of coefs_
-        axis = 1 if network else 0
-        share = self.share
-        if share == "auto":
-            share = "layer" if network else "row"
+        family = family_of(inner)
+        check_n_inputs(family.n_inputs(weights), X)
+        share = family.default_share if self.share == "auto" else self.share
         quantized = [
-            QuantizedMatrix(W, self.n_bits, self.method, share, axis) for W in weights
+            QuantizedMatrix(W, self.n_bits, self.method, share, family.row_axis)
+            for W in weights
         ]
         estimator = deepcopy(inner)
         if self.refit:
-            if network:
-                _refit_network(estimator, quantized, X, y, fit_params)
-            else:
-                _refit_linear(model, estimator, quantized[0], X, y, fit_params)
+            family.refit_stored_values(model, estimator, quantized, X, y, fit_params)
         dequantized = [q.dequantize() for q in quantized]
-        if network:
-            estimator.coefs_ = dequantized
-            estimator.intercepts_ = [as_stored(b) for b in estimator.intercepts_]
-            intercepts = estimator.intercepts_
-        else:
-            estimator.coef_ = dequantized[0].reshape(np.shape(inner.coef_))
-            intercepts = []
-            if hasattr(estimator, "intercept_"):
-                estimator.intercept_ = as_stored(estimator.intercept_).reshape(
-                    np.shape(estimator.intercept_)
-                )
-                intercepts = [np.atleast_1d(estimator.intercept_)]
+        intercepts = family.store(estimator, dequantized, inner)
         self.estimator_ = estimator
         self.codes_ = [q.code_matrix() for q in quantized]
         self.codebooks_ = [q.shared_values() for q in quantized]
@@ -430,9 +400,7 @@ def model_weights(model):
     ``estimator_``) and its weight matrices as float64 (a network's
     ``coefs_``, or a linear model's ``coef_`` as 2-D)."""
     inner = model.estimator_ if isinstance(model, CoefficientPruner) else model
-    if is_mlp(inner):
-        return inner, [np.asarray(W, dtype=np.float64) for W in inner.coefs_]
-    return inner, [coef_as_2d(inner)]
+    return inner, family_of(inner).weights(inner)
 
 
 def float_bytes(model, *, sparse=True):
@@ -448,88 +416,16 @@ def float_bytes(model, *, sparse=True):
     inner, weights = model_weights(model)
     if not sparse:
         return DENSE_FLOAT_BYTES * _dense_size(model, inner, weights)
-    n_values = sum(int(np.count_nonzero(W)) for W in weights) + _n_intercepts(inner)
+    n_values = sum(int(np.count_nonzero(W)) for W in weights)
+    n_values += family_of(inner).n_intercepts(inner)
     return DENSE_FLOAT_BYTES * n_values + sum(index_bytes(W != 0) for W in weights)
-
-
-def _n_intercepts(inner):
-    """Number of intercepts (a linear model) or biases (a network)."""
-    if is_mlp(inner):
-        return sum(np.size(b) for b in inner.intercepts_)
-    return np.size(getattr(inner, "intercept_", ()))
 
 
 def _dense_size(model, inner, weights):
     """Weights and intercepts of the dense model before pruning: the pruner's
     dense shapes (a neuron-pruned network shrank), else the model's own."""
+    family = family_of(inner)
     shapes = [W.shape for W in weights]
     if isinstance(model, CoefficientPruner):
-        dense = model.dense_coef_
-        shapes = [np.shape(W) for W in dense] if is_mlp(inner) else [np.shape(dense)]
-    if is_mlp(inner):
-        return sum(a * b + b for a, b in shapes)
-    return sum(math.prod(s) for s in shapes) + _n_intercepts(inner)
-
-
-def _refit_linear(model, estimator, quantized, X, y, fit_params):
-    """Refit the shared values of a one-row linear model: a clone of its
-    estimator fit on the aggregated features ``X[:, kept] @ design``."""
-    if quantized.shape[0] != 1:
-        raise ValueError(
-            "refit=True refits a linear model's shared values on aggregated "
-            "features, which needs a single row of coef_ (a binary classifier "
-            f"or one target); this model has {quantized.shape[0]} rows."
-        )
-    if isinstance(model, PrunedLogisticRegression):
-        solver = LogisticRegression(
-            C=model.C,
-            fit_intercept=model.fit_intercept,
-            class_weight=model.class_weight,
-            max_iter=model.max_iter,
-            tol=model.tol,
-        )
-    else:
-        solver = clone(estimator)
-    solver.fit(aggregate_features(X, quantized), y, **fit_params)
-    quantized.set_params(coef_as_2d(solver).ravel())
-    if hasattr(estimator, "intercept_"):
-        estimator.intercept_ = as_stored(solver.intercept_).reshape(
-            np.shape(estimator.intercept_)
-        )
-
-
-def aggregate_features(X, quantized):
-    """``X[:, kept] @ design`` for a one-row matrix: with the codes fixed, the
-    model is linear in the stored parameters, on these features (for k-means
-    column ``m`` sums the features whose weight has shared value ``m``).
-    Sparse ``X`` stays sparse."""
-    columns = np.flatnonzero(quantized.mask[0])
-    product = safe_sparse_dot(X[:, columns], quantized.design())
-    return product.tocsr() if sparse.issparse(product) else np.asarray(product)
-
-
-def _refit_network(estimator, quantized, X, y, fit_params):
-    """L-BFGS on the network's training objective over every layer's stored
-    parameters and the biases, codes fixed (``w = design @ params``)."""
-    estimator.coefs_ = [np.zeros(q.shape) for q in quantized]
-    theta = np.concatenate(
-        [q.flat_params() for q in quantized]
-        + [b.ravel() for b in estimator.intercepts_]
-    )
-    result = minimize_network(
-        estimator,
-        X,
-        encoded_target(estimator, y),
-        [q.mask for q in quantized],
-        [q.design() for q in quantized],
-        theta,
-        {"maxiter": estimator.max_iter, "gtol": estimator.tol},
-        sample_weight=fit_params.get("sample_weight"),
-    )
-    start = 0
-    for q in quantized:
-        q.set_params(result.x[start : start + q.n_params])
-        start += q.n_params
-    for b in estimator.intercepts_:
-        b[:] = as_stored(result.x[start : start + b.size])
-        start += b.size
+        shapes = family.matrix_shapes(model.dense_coef_)
+    return family.dense_size(shapes, inner)

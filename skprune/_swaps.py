@@ -23,6 +23,8 @@ Items are single coefficients (``granularity="weight"``) or whole columns
 (``"feature"``, a group of one coefficient per class row).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils.extmath import safe_sparse_dot
@@ -73,16 +75,31 @@ def exchange_scores(problem, theta, full_X, granularity, squared_X=None):
     n_rows, n_features = problem.n_rows, problem.n_features
     mask = np.zeros((n_rows, n_features), dtype=bool)
     mask[:, problem.columns] = problem.mask
-    proba = problem._proba(theta)
-    curvature = problem._curvature(proba)
-    if n_rows == 1:
-        curvature = curvature[:, np.newaxis, np.newaxis]
-        residual = (problem.sample_weight * proba - problem.weighted_target)[:, None]
-    else:
-        residual = problem.sample_weight[:, np.newaxis] * (proba - problem.target)
-    total = problem.weight_sum
+    live = _live_parameters(problem, theta, mask, full_X)
     coef, _ = problem.unpack(theta)
+    backward = _backward_scores(coef, live, granularity, mask.shape)
+    forward = _forward_scores(problem, theta, full_X, granularity, squared_X, live)
+    return backward, forward
 
+
+@dataclass
+class _LiveParameters:
+    """The live parameters of a masked logistic problem at its optimum:
+    their coefficient positions, their columns of the design (``X``'s live
+    columns, then a column of ones per free intercept), the class row of
+    each design column, their indices among the problem's parameters and
+    the inverse of their Hessian."""
+
+    live_rows: np.ndarray
+    live_cols: np.ndarray
+    design: object
+    rows: np.ndarray
+    params: np.ndarray
+    inverse: np.ndarray
+
+
+def _live_parameters(problem, theta, mask, full_X):
+    n_rows = problem.n_rows
     # live parameters: free coefficients then intercepts; softmax intercepts
     # are shift invariant, so the last one is fixed to make H invertible
     live_rows, live_cols = np.nonzero(mask)
@@ -103,10 +120,14 @@ def exchange_scores(problem, theta, full_X, granularity, squared_X=None):
     hessian = hessian[np.ix_(params, params)]
     scale = max(float(np.max(np.abs(np.diag(hessian)), initial=0.0)), 1.0)
     inverse = np.linalg.inv(hessian + 1e-12 * scale * np.eye(params.size))
+    return _LiveParameters(live_rows, live_cols, design, rows, params, inverse)
 
-    # backward: OBS saliency of each live item
+
+def _backward_scores(coef, live, granularity, shape):
+    """OBS saliency of each live item (``inf`` elsewhere)."""
+    live_rows, live_cols, inverse = live.live_rows, live.live_cols, live.inverse
     weights = coef[live_rows, live_cols]
-    backward = np.full((n_rows, n_features), np.inf)
+    backward = np.full(shape, np.inf)
     if granularity == "feature":
         columns = np.unique(live_cols)
         group = np.searchsorted(columns, live_cols)
@@ -120,12 +141,30 @@ def exchange_scores(problem, theta, full_X, granularity, squared_X=None):
     else:
         saliency = weights**2 / (2.0 * np.diag(inverse)[: live_rows.size])
         backward[live_rows, live_cols] = saliency
+    return backward
 
-    # forward: score test of each pruned item. The cross terms H_jA cost
-    # n * R * m flops per column: they are formed only for the SWAP_CANDIDATES
-    # columns with the best diagonal score test g**2 / (2 h_jj) (a screen in
-    # the spirit of strong rules: the exact score is at least the diagonal
-    # one, and a swap is kept only if its exact refit lowers the loss).
+
+def _forward_scores(problem, theta, full_X, granularity, squared_X, live):
+    """Score test of each pruned item (``-inf`` elsewhere).
+
+    The cross terms H_jA cost n * R * m flops per column: they are formed
+    only for the ``SWAP_CANDIDATES`` columns with the best diagonal score
+    test g**2 / (2 h_jj) (a screen in the spirit of strong rules: the exact
+    score is at least the diagonal one, and a swap is kept only if its exact
+    refit lowers the loss).
+    """
+    n_rows, n_features = problem.n_rows, problem.n_features
+    mask = np.zeros((n_rows, n_features), dtype=bool)
+    mask[:, problem.columns] = problem.mask
+    proba = problem._proba(theta)
+    curvature = problem._curvature(proba)
+    if n_rows == 1:
+        curvature = curvature[:, np.newaxis, np.newaxis]
+        residual = (problem.sample_weight * proba - problem.weighted_target)[:, None]
+    else:
+        residual = problem.sample_weight[:, np.newaxis] * (proba - problem.target)
+    total = problem.weight_sum
+    design, rows, params, inverse = live.design, live.rows, live.params, live.inverse
     gradient = np.asarray(safe_sparse_dot(full_X.T, residual)).T / total  # (R, p)
     own = _own_blocks(full_X, curvature, squared_X) / total  # (p, R, R)
     own[:, np.arange(n_rows), np.arange(n_rows)] += problem.alpha / total
@@ -174,7 +213,7 @@ def exchange_scores(problem, theta, full_X, granularity, squared_X=None):
         schur = diagonal - np.einsum("km,km->k", projected[pr, local], cross[pr, local])
         schur = np.maximum(schur, 1e-12 * np.maximum(diagonal, 1e-300))
         forward[pr, candidates[local]] = gradient[pr, local] ** 2 / (2.0 * schur)
-    return backward, forward
+    return forward
 
 
 def _own_blocks(X, curvature, squared_X=None):

@@ -569,7 +569,7 @@ def test_one_standard_error_rule_picks_the_sparsest_level_within_one_se(cancer):
 @pytest.mark.parametrize("selection", ["ebic", "gic"])
 def test_information_criterion_selection_needs_no_folds(selection):
     from skprune._logistic import information_criterion
-    from skprune._pruning import Fit
+    from skprune._pruning import MaskedFit
 
     rng = np.random.RandomState(0)
     X = rng.randn(400, 30)
@@ -595,7 +595,7 @@ def test_information_criterion_selection_needs_no_folds(selection):
         penalty = k * np.log(P) * np.log(np.log(n))
     expected = -2 * np.sum(np.log(proba)) + penalty
     assert values[np.argmin(values)] == pytest.approx(expected, rel=1e-9)
-    fit = Fit(model.coef_, model.intercept_, 0, None, None)
+    fit = MaskedFit(model.coef_, model.intercept_, 0, None, None)
     assert information_criterion(
         selection, fit, X, y, np.ones(len(y))
     ) == pytest.approx(expected, rel=1e-9)

@@ -146,8 +146,7 @@ def test_hessian_and_its_diagonal_equal_the_hessian_vector_products(n_classes, s
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_obd_is_half_w_squared_times_the_hessian_diagonal(n_classes):
-    from skprune._criteria import obd
-    from skprune._pruning import LogisticState
+    from skprune._criteria import LogisticState, obd
 
     loss, theta, X, y = _loss_and_theta(n_classes)
     coef, intercept = loss.unpack(theta)
@@ -163,8 +162,7 @@ def test_obd_is_half_w_squared_times_the_hessian_diagonal(n_classes):
 
 
 def test_obs_falls_back_to_obd_above_the_parameter_limit():
-    from skprune._criteria import OBS_MAX_PARAMS, obd, obs
-    from skprune._pruning import LogisticState
+    from skprune._criteria import OBS_MAX_PARAMS, LogisticState, obd, obs
 
     for n_features, falls_back in ((40, False), (OBS_MAX_PARAMS + 10, True)):
         loss, theta, X, y = _loss_and_theta(

@@ -8,8 +8,10 @@ import pytest
 from sklearn.datasets import make_regression
 from sklearn.linear_model import LinearRegression, Ridge
 
+from skprune._linear import ColumnRefit
 from skprune._logistic_loss import logistic_problem
-from skprune._pruning import ColumnRefit, LogisticRefit, prune
+from skprune._logistic_refit import LogisticRefit
+from skprune._pruning import prune
 
 
 @pytest.fixture(scope="module")

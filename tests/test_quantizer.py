@@ -15,7 +15,7 @@ from skprune import (
     CoefficientQuantizer,
     PrunedLogisticRegression,
 )
-from skprune._quantizer import float_bytes, kmeans_1d, model_weights
+from skprune._quantizer import float_bytes, kmeans_1d
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -224,20 +224,18 @@ def test_float_bytes_agrees_with_the_quantizer_on_every_layout():
     assert float_bytes(dense, sparse=False) == quantizer.dense_n_bytes_ == 8 * 18
     # sparse storage: the 12 non-zero weights, the intercepts and the index
     assert float_bytes(dense) == 8 * (12 + 3) + quantizer.bytes_["index"]
-    for model in (
-        CoefficientPruner(LogisticRegression(), n_keep=5).fit(X, y),
-        CoefficientPruner(
-            MLPClassifier(hidden_layer_sizes=(6, 4), max_iter=100, random_state=0),
-            granularity="neuron",
-            prune_ratio=0.5,
-        ).fit(X, y),
-    ):
-        quantizer = CoefficientQuantizer(model, prefit=True).fit(X, y)
-        _, weights = model_weights(model)
-        intercepts = quantizer.bytes_["intercepts"] // 4
-        n_nonzero = sum(int(np.count_nonzero(W)) for W in weights)
-        assert float_bytes(model) == (
-            8 * (n_nonzero + intercepts) + quantizer.bytes_["index"]
-        )
+    # 5 of 3 x 5 weights kept: 5 values, 3 intercepts and a 2-byte bitmap
+    # (CSR: 5 one-byte columns + 4 one-byte row pointers)
+    pruner = CoefficientPruner(LogisticRegression(), n_keep=5).fit(X, y)
+    assert float_bytes(pruner) == 8 * (5 + 3) + 2
+    assert CoefficientQuantizer(pruner, prefit=True).fit(X, y).bytes_["index"] == 2
+    model = CoefficientPruner(
+        MLPClassifier(hidden_layer_sizes=(6, 4), max_iter=100, random_state=0),
+        granularity="neuron",
+        prune_ratio=0.5,
+    ).fit(X, y)
+    # a smaller dense network: 5*3 + 3*2 + 2*3 weights, 3 + 2 + 3 biases, no index
+    assert float_bytes(model) == 8 * (27 + 8)
+    assert CoefficientQuantizer(model, prefit=True).fit(X, y).bytes_["index"] == 0
     # the neuron-pruned network is smaller: 5 -> 3 -> 2 -> 3
     assert [W.shape for W in model.estimator_.coefs_] == [(5, 3), (3, 2), (2, 3)]

@@ -54,3 +54,9 @@ def top_k_indices(scores, k):
         chosen = np.flatnonzero(scores >= kth)
         return chosen[np.argsort(-scores[chosen], kind="stable")[:k]]
     return np.argsort(-scores, kind="stable")[:k]
+
+
+def as_float32(values):
+    """``values`` rounded to float32 and back: the values a model stored in
+    float32 predicts with."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
