@@ -264,7 +264,11 @@ def _run_split(
                     ).fit(X, y)
                     assert np.array_equal(sub.sample_mask_, mask), label
                     if weights is not None:
-                        assert np.array_equal(sub.sample_weight_, weights[mask])
+                        # equal up to rounding: mmse's weights come out of the
+                        # pilot's Hessian solve in a different summation order
+                        assert np.allclose(
+                            sub.sample_weight_, weights[mask], rtol=1e-12, atol=0
+                        ), label
                     assert np.allclose(sub.estimator_.coef_, fitted.coef_), label
             if model_name == "logistic" and only is None and not study:
                 record(
