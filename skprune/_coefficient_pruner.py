@@ -9,9 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._families import family_of
 from ._linear import LinearFamily
+from ._masks import geometric_schedule, resolve_n_keep
 from ._mlp import SCOPES, NetworkFamily
 from ._pruning import prune
-from ._selection import geometric_schedule, resolve_n_keep
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
     route_fit_params,
@@ -307,7 +307,7 @@ default="magnitude"
             n_total,
             prune_ratio=self.prune_ratio,
             n_keep=self.n_keep,
-            what=item_name,
+            item_name=item_name,
             n_features=X.shape[1],
         )
         refitter.check_n_keep(n_final, self)

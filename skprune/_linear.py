@@ -22,8 +22,8 @@ from sklearn.utils.extmath import safe_sparse_dot
 from ._criteria import LOGISTIC_CRITERIA, SECOND_ORDER
 from ._logistic import PrunedLogisticRegression
 from ._logistic_refit import LogisticRefit, l2_logistic_C
+from ._masks import GRANULARITIES
 from ._pruning import MaskedFit, MatrixRefit
-from ._selection import GRANULARITIES
 from .utils._arrays import as_float32
 from .utils._metaestimator import check_n_inputs, fit_or_copy
 from .utils._validation import coef_as_2d

@@ -23,14 +23,14 @@ from sklearn.utils.validation import (
 from ._criteria import LOGISTIC_CRITERIA
 from ._logistic_loss import n_coef_rows
 from ._logistic_refit import LogisticRefit
-from ._pruning import prune
-from ._selection import (
+from ._masks import (
     GRANULARITIES,
     count_prunable,
     geometric_schedule,
     n_keep_from_ratio,
     resolve_n_keep,
 )
+from ._pruning import prune
 from .utils._threads import blas_threads
 from .utils._validation import check_cv_fits_classes, fold_class_weight
 
@@ -131,7 +131,7 @@ def _encode_target(y, sample_weight, class_weight, X):
     return classes, y_codes, sample_weight
 
 
-def _levels_from(n_keeps, prune_ratios, n_total, what):
+def _levels_from(n_keeps, prune_ratios, n_total, item_name):
     """Distinct kept counts, largest first, from ``n_keeps`` or ``prune_ratios``.
 
     Raises a ``ValueError`` naming the problem for empty, unsorted or too
@@ -157,7 +157,7 @@ def _levels_from(n_keeps, prune_ratios, n_total, what):
             raise ValueError(f"n_keeps must be integers >= 1, got {values.tolist()}.")
         if values.max() > n_total:
             raise ValueError(
-                f"n_keeps has {values.max()}, more than the number of {what} "
+                f"n_keeps has {values.max()}, more than the number of {item_name} "
                 f"({n_total})."
             )
         counts = values.tolist()
@@ -257,8 +257,10 @@ class_weight, max_iter, tol, random_state, verbose
     """
     X, y = check_X_y(X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
     classes, y_codes, sample_weight = _encode_target(y, sample_weight, class_weight, X)
-    n_total, what = count_prunable((n_coef_rows(len(classes)), X.shape[1]), granularity)
-    levels = _levels_from(n_keeps, prune_ratios, n_total, what)
+    n_total, item_name = count_prunable(
+        (n_coef_rows(len(classes)), X.shape[1]), granularity
+    )
+    levels = _levels_from(n_keeps, prune_ratios, n_total, item_name)
     result = prune_logistic(
         X,
         y,
@@ -599,12 +601,12 @@ class PrunedLogisticRegression(
             X, y, sample_weight
         )
         n_rows = n_coef_rows(len(classes))
-        n_total, what = count_prunable((n_rows, X.shape[1]), self.granularity)
+        n_total, item_name = count_prunable((n_rows, X.shape[1]), self.granularity)
         n_keep = resolve_n_keep(
             n_total,
             prune_ratio=self.prune_ratio,
             n_keep=self.n_keep,
-            what=what,
+            item_name=item_name,
             n_features=X.shape[1],
         )
         coef_init = intercept_init = None
@@ -920,10 +922,10 @@ feature_names_in_
         )
         if self.selection not in INFORMATION_CRITERIA:
             check_cv_fits_classes(self.cv, y_codes, classes)
-        n_total, what = count_prunable(
+        n_total, item_name = count_prunable(
             (n_coef_rows(len(classes)), X.shape[1]), self.granularity
         )
-        levels = _levels_from(self.n_keeps, self.prune_ratios, n_total, what)
+        levels = _levels_from(self.n_keeps, self.prune_ratios, n_total, item_name)
         schedule = path_schedule(n_total, levels, self.n_iter)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         params = {**self._pruning_kwargs(), "random_state": seed}

@@ -21,8 +21,8 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._criteria import LOGISTIC_CRITERIA, LogisticState
 from ._logistic_loss import logistic_problem, minimize_logistic, n_coef_rows
+from ._masks import count_alive, count_prunable
 from ._pruning import MaskedFit, MatrixRefit
-from ._selection import count_alive, count_prunable
 from ._swaps import (
     AUTO_SWAP_MAX_PARAMS,
     SWAP_MAX,

@@ -20,6 +20,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import _check_sample_weight
 
 from ._criteria import MISCLASSIFIED_NEEDS_CLASSIFIER, taylor_scores
+from ._masks import top_k_mask
 from ._mlp_training import (
     backprop,
     encoded_target,
@@ -32,7 +33,6 @@ from ._mlp_training import (
     widen,
 )
 from ._pruning import MaskedFit
-from ._selection import top_k_mask
 from .utils._arrays import apportion, as_float32
 from .utils._metaestimator import check_n_inputs, fit_or_copy
 

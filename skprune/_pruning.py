@@ -30,7 +30,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._criteria import CRITERIA, score_coefficients
-from ._selection import count_alive, count_prunable, select_mask
+from ._masks import count_alive, count_prunable, select_mask
 from .utils._threads import blas_threads
 from .utils._validation import coef_as_2d
 
@@ -156,7 +156,7 @@ def _history_entry(round_, mask, fit, refitter, verbose):
 class MatrixRefit:
     """The layout shared by the linear refit objects: one 2-D ``coef`` of
     shape ``(n_rows, n_features)``, a mask of that shape, single weights or
-    whole columns (``_selection``)."""
+    whole columns (``_masks``)."""
 
     criteria = CRITERIA
 

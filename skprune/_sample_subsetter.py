@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from ._dask import is_dask_collection
+from ._masks import resolve_n_keep
 from ._oof import OutOfFold
 from ._osmac import pilot_weighted_rows
 from ._pilot import Pilot, PilotPlan, draw_pilot, pilot_size, weighted_by_pilot
@@ -45,7 +46,6 @@ from ._sample_scores import (
     STRATEGIES,
     STRATEGY_NAMES,
 )
-from ._selection import resolve_n_keep
 from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._threads import fit_blas_threads
 from .utils._validation import take_rows
@@ -749,7 +749,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 X.shape[0],
                 prune_ratio=self.prune_ratio,
                 n_keep=self.n_keep,
-                what="rows",
+                item_name="rows",
             )
         pilot, clean_labels = self._scoring_plan(weights_ok)
         if pilot and self._rule(weights_ok) == "weighted":
@@ -924,7 +924,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         _check_feature_names(self, X, reset=True)
         n_samples = X.shape[0]
         n_keep = resolve_n_keep(
-            n_samples, prune_ratio=self.prune_ratio, n_keep=self.n_keep, what="rows"
+            n_samples,
+            prune_ratio=self.prune_ratio,
+            n_keep=self.n_keep,
+            item_name="rows",
         )
         classifier = is_classifier(self.estimator)
         weights = pilot_index = None

@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skprune import CoefficientPruner, PrunedLogisticRegression
 from skprune._logistic_loss import fit_masked_logistic, logistic_objective
-from skprune._selection import geometric_schedule
+from skprune._masks import geometric_schedule
 
 
 def record_nonzero(seen):

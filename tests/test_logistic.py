@@ -19,7 +19,7 @@ from skprune import (
 )
 from skprune._criteria import obs_removal_order
 from skprune._logistic_loss import logistic_objective, logistic_problem
-from skprune._selection import geometric_schedule
+from skprune._masks import geometric_schedule
 
 TIGHT = dict(tol=1e-10, max_iter=5000)
 

@@ -17,6 +17,7 @@ from sklearn.preprocessing import scale
 
 from skprune import CoefficientPruner, PrunedLogisticRegression
 from skprune._criteria import taylor_scores
+from skprune._masks import geometric_schedule
 from skprune._mlp import MLPRefit, hidden_units_alive
 from skprune._mlp_training import (
     _BACKPROP_TAKES_SAMPLE_WEIGHT,
@@ -28,7 +29,6 @@ from skprune._mlp_training import (
     widen,
 )
 from skprune._pruning import prune
-from skprune._selection import geometric_schedule
 from skprune.utils._arrays import apportion as allocate
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skprune._selection import (
+from skprune._masks import (
     geometric_schedule,
     n_keep_from_ratio,
     resolve_n_keep,
@@ -29,7 +29,7 @@ def test_resolve_n_keep_rejects_more_than_available():
         match=r"n_keep=11 is larger than the number of "
         r"features \(10\)",
     ):
-        resolve_n_keep(10, prune_ratio=0.5, n_keep=11, what="features")
+        resolve_n_keep(10, prune_ratio=0.5, n_keep=11, item_name="features")
     assert resolve_n_keep(10, prune_ratio=0.5, n_keep=3) == 3
 
 

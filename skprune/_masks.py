@@ -34,11 +34,11 @@ def n_keep_from_ratio(n_total, prune_ratio):
 
 
 def resolve_n_keep(
-    n_total, *, prune_ratio, n_keep, what="coefficients", n_features=None
+    n_total, *, prune_ratio, n_keep, item_name="coefficients", n_features=None
 ):
     """The exact kept count from ``n_keep`` (if given) or ``prune_ratio``.
 
-    Raises a ``ValueError`` naming ``what`` (and ``X``'s ``n_features`` when
+    Raises a ``ValueError`` naming ``item_name`` (and ``X``'s ``n_features`` when
     given) when ``n_keep`` exceeds ``n_total``.
     """
     if n_keep is None:
@@ -46,7 +46,8 @@ def resolve_n_keep(
     if n_keep > n_total:
         of_X = "" if n_features is None else f" (X has n_features={n_features})"
         raise ValueError(
-            f"n_keep={n_keep} is larger than the number of {what} ({n_total}){of_X}."
+            f"n_keep={n_keep} is larger than the number of {item_name} "
+            f"({n_total}){of_X}."
         )
     return int(n_keep)
 
