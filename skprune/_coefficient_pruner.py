@@ -1,10 +1,8 @@
 """CoefficientPruner: prune the coefficients of any linear model, then refit."""
 
-from numbers import Integral, Real
-
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._families import family_of
@@ -12,6 +10,7 @@ from ._linear import LinearFamily
 from ._masks import geometric_schedule, resolve_n_keep
 from ._mlp import SCOPES, NetworkFamily
 from ._pruning import prune
+from .utils._constraints import N_ITER, N_KEEP, PRUNE_RATIO, WRAPPED_ESTIMATOR
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
     route_fit_params,
@@ -233,15 +232,15 @@ default="magnitude"
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"])],
-        "prune_ratio": [Interval(Real, 0, 1, closed="left")],
-        "n_keep": [Interval(Integral, 1, None, closed="left"), None],
+        "estimator": WRAPPED_ESTIMATOR,
+        "prune_ratio": PRUNE_RATIO,
+        "n_keep": N_KEEP,
         "criterion": [StrOptions(set(LinearFamily.criteria)), callable],
         "granularity": [
             StrOptions({*LinearFamily.granularities, *NetworkFamily.granularities})
         ],
         "scope": [StrOptions({"auto", *SCOPES})],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_iter": N_ITER,
         "refit": ["boolean"],
         "rewind": ["boolean"],
         "prefit": ["boolean"],

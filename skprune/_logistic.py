@@ -31,6 +31,7 @@ from ._masks import (
     resolve_n_keep,
 )
 from ._pruning import prune
+from .utils._constraints import N_ITER, N_JOBS, N_KEEP, PRUNE_RATIO
 from .utils._threads import blas_threads
 from .utils._validation import check_cv_fits_classes, fold_class_weight
 
@@ -171,7 +172,7 @@ def _levels_from(n_keeps, prune_ratios, n_total, item_name):
 _PRUNING_PARAMETERS = {
     "criterion": [StrOptions(set(LOGISTIC_CRITERIA)), callable],
     "granularity": [StrOptions(set(GRANULARITIES))],
-    "n_iter": [Interval(Integral, 1, None, closed="left")],
+    "n_iter": N_ITER,
     "refit": ["boolean"],
     "swap": ["boolean", StrOptions({"auto"})],
     "C": [Interval(Real, 0, None, closed="neither")],
@@ -542,8 +543,8 @@ class PrunedLogisticRegression(
     )
 
     _parameter_constraints: dict = {
-        "prune_ratio": [Interval(Real, 0, 1, closed="left")],
-        "n_keep": [Interval(Integral, 1, None, closed="left"), None],
+        "prune_ratio": PRUNE_RATIO,
+        "n_keep": N_KEEP,
         "warm_start": ["boolean"],
         **_PRUNING_PARAMETERS,
     }
@@ -818,7 +819,7 @@ feature_names_in_
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
         "selection": [StrOptions({"best", "one_se", *INFORMATION_CRITERIA})],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS,
         **_PRUNING_PARAMETERS,
     }
 

@@ -16,11 +16,12 @@ from numbers import Integral
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._coefficient_pruner import CoefficientPruner
 from ._families import family_of
 from .utils._arrays import as_float32
+from .utils._constraints import WRAPPED_ESTIMATOR
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
     check_n_inputs,
@@ -307,7 +308,7 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"])],
+        "estimator": WRAPPED_ESTIMATOR,
         "n_bits": [Interval(Integral, 1, 16, closed="both")],
         "method": [StrOptions(set(METHODS))],
         "share": [StrOptions(set(SHARES))],

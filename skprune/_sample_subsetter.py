@@ -1,7 +1,7 @@
 """SampleSubsetter: drop the least useful training rows, fit on the rest."""
 
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from scipy import sparse
@@ -46,6 +46,7 @@ from ._sample_scores import (
     STRATEGIES,
     STRATEGY_NAMES,
 )
+from .utils._constraints import N_JOBS, N_KEEP, PRUNE_RATIO, WRAPPED_ESTIMATOR
 from .utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from .utils._threads import fit_blas_threads
 from .utils._validation import take_rows
@@ -531,9 +532,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"])],
-        "prune_ratio": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
-        "n_keep": [Interval(Integral, 1, None, closed="left"), None],
+        "estimator": WRAPPED_ESTIMATOR,
+        "prune_ratio": [*PRUNE_RATIO, StrOptions({"auto"})],
+        "n_keep": N_KEEP,
         "strategy": [StrOptions(set(STRATEGY_NAMES)), callable],
         "keep": [StrOptions(set(KEEP_RULES))],
         "stratify": ["boolean"],
@@ -547,7 +548,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         "clean_labels": ["boolean", StrOptions({"auto"})],
         "cv": ["cv_object"],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS,
     }
 
     def __init__(
