@@ -23,7 +23,7 @@ Models: ``LogisticRegression(max_iter=1000)`` (every strategy x rule) and
 strategy). Rows are scored by a logistic regression for both models
 (``scoring_estimator=LogisticRegression``): 5-fold out-of-fold models fit
 once per split, or a pilot fit once per split and kept fraction, shared by
-every rule through ``skprune._sample_subsetter.choose_rows``, the function
+every rule through ``skprune._row_choice.choose_rows``, the function
 ``SampleSubsetter.fit`` itself calls (checked on the first split).
 
     python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS]
@@ -51,9 +51,10 @@ from sklearn.metrics import log_loss
 from threadpoolctl import threadpool_limits
 
 from skprune import SampleSubsetter
+from skprune._row_choice import choose_rows, resolve_keep
+from skprune._row_scoring import RowScoring
 from skprune._row_selection import SELECTORS, allocate
 from skprune._sample_scores import COST_STRATEGIES, STRATEGIES
-from skprune._sample_subsetter import choose_rows, resolve_keep
 
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7)
 # every ranking strategy of the registry (random is the baseline, noise has
@@ -185,7 +186,7 @@ def _run_split(
     scout = SampleSubsetter(
         LogisticRegression(max_iter=1000), strategy="margin", random_state=seed
     )
-    oof = scout._out_of_fold(X, y, {})
+    oof = RowScoring.of(scout).predictions(X, y, {})
     rows = []
     for model_name in model_names:
         model = MODELS[model_name]()
@@ -218,14 +219,16 @@ def _run_split(
                 options = dict(options)
                 if not study:
                     # what SampleSubsetter.fit does with its defaults
-                    plan = SampleSubsetter(
-                        model, strategy=strategy, keep=keep
-                    )._scoring_plan(weights_ok=True)
+                    plan = RowScoring.of(
+                        SampleSubsetter(model, strategy=strategy, keep=keep)
+                    ).plan(weights_ok=True)
                     options = {"pilot": plan[0], "clean_labels": plan[1]}
                 source = oof
                 if options.pop("pilot", False):
                     if pilot is None:
-                        pilot = scout._out_of_fold(X, y, {}, n_keep=n_keep, pilot=True)
+                        pilot = RowScoring.of(scout).predictions(
+                            X, y, {}, n_keep=n_keep, pilot=True
+                        )
                     source = pilot
                 selection = choose_rows(
                     X,

@@ -50,6 +50,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.svm import SVC
 
 from skprune import SampleSubsetter
+from skprune._row_scoring import RowScoring
 from skprune._sample_scores import STRATEGIES
 
 
@@ -121,7 +122,7 @@ def run_logistic(kind, n, repeats):
     # decision_function call
     pilots = []
     for pruned in fits["skprune fit"]["results"]:
-        pilot = pruned._out_of_fold(
+        pilot = RowScoring.of(pruned).predictions(
             X, y, {}, n_keep=len(pruned.sample_indices_), pilot=True
         )
         pilot.model  # noqa: B018 -- fit outside the timing

@@ -6,11 +6,8 @@ rows before fitting.
 """
 
 from ._coefficient_pruner import CoefficientPruner
-from ._logistic import (
-    PrunedLogisticRegression,
-    PrunedLogisticRegressionCV,
-    logistic_pruning_path,
-)
+from ._logistic import PrunedLogisticRegression, PrunedLogisticRegressionCV
+from ._logistic_path import logistic_pruning_path
 from ._plot import PruningCurveDisplay
 from ._quantizer import CoefficientQuantizer
 from ._sample_subsetter import SampleSubsetter

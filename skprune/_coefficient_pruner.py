@@ -11,6 +11,7 @@ from ._masks import geometric_schedule, resolve_n_keep
 from ._mlp import SCOPES, NetworkFamily
 from ._pruning import prune
 from .utils._constraints import N_ITER, N_KEEP, PRUNE_RATIO, WRAPPED_ESTIMATOR
+from .utils._docstrings import CRITERIA, Substitution
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
     route_fit_params,
@@ -18,6 +19,7 @@ from .utils._metaestimator import (
 )
 
 
+@Substitution(criteria=CRITERIA)
 class CoefficientPruner(
     DelegatingPredictorMixin, SelectorMixin, MetaEstimatorMixin, BaseEstimator
 ):
@@ -57,35 +59,16 @@ class CoefficientPruner(
 default="magnitude"
         How coefficients are scored (higher is kept):
 
-        - ``"magnitude"``: ``|w|``;
-        - ``"scaled_magnitude"``: ``|w_j| * std(x_j)``, the magnitude the weight
-          would have on a standardized feature (sparse ``X`` is not densified);
-          linear models only;
-        - ``"gradient"``: first-order Taylor, ``|w| * sum_i |dloss_i/dw| / n``
-          over the training rows (unweighted), with the model's loss: the log
-          loss of a classifier with ``predict_proba``, the squared error of a
-          regressor, a network's own loss. The gradient is accumulated in
-          absolute value row by row because its plain sum is useless at a
-          converged L2-regularised model: there ``dL/dw = -alpha * w`` (the
-          penalty balances it), so ``|w * dL/dw|`` ranks by ``w**2`` exactly
-          as ``"magnitude"`` does. For a linear model the score is
-          ``|w_j| * mean_i |r_i| |x_ij|`` (``r_i`` the row's residual): the
-          weight's magnitude scaled by feature ``j``'s size where the model
-          errs;
-        - ``"gradient_misclassified"``: the same on the misclassified training
-          rows only, each weight's contribution to the misclassification (all
-          rows when none is misclassified); classifiers only;
-        - ``"obd"``, ``"obs"``: Optimal Brain Damage / Surgeon on the exact
-          logistic Hessian, as in :class:`PrunedLogisticRegression`; only
-          around a ``LogisticRegression`` whose objective the masked solver
-          reproduces (see ``refit``), a clear error otherwise;
-        - ``"random"``: uniform random scores from ``random_state``;
+        %(criteria)s
         - a callable ``criterion(estimator, X, y)`` returning scores of the
           shape of ``estimator.coef_`` (for a network: a list of arrays of the
           shapes of ``coefs_``).
 
-        Intercepts and biases are never pruned (except with their hidden
-        unit).
+        ``"scaled_magnitude"``, ``"obd"`` and ``"obs"`` apply to linear
+        models only, the two Hessian criteria only around a
+        ``LogisticRegression`` whose objective the masked solver reproduces
+        (see ``refit``), a clear error otherwise. Intercepts and biases are
+        never pruned (except with their hidden unit).
 
     granularity : {"weight", "feature", "neuron"}, default="weight"
         ``"weight"`` ranks single coefficients (across classes, and across

@@ -287,12 +287,56 @@ def weighted_by_pilot(
     """
     import dask
 
-    n_rows = X.shape[0]
     classes, counts = census(y, classifier)
     if classes is not None and len(classes) < 2:
         raise ValueError(
             f"The pilot needs rows of two classes at least; y holds only {classes}."
         )
+    pilot_index, scorer, share = _fit_pilot(
+        X, y, sample_weight, classes, counts, plan, scorer_params, finite
+    )
+    scorer_task = dask.delayed(scorer)
+    pilot_rows, step, lows, highs, n_points = _second_step(
+        X, y, scorer_task, pilot_index, plan
+    )
+    start = plan.rng().random_sample()
+    x_blocks, y_blocks = _blocks(X), _blocks(y)
+    weights = (
+        [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
+    )
+    draw = dask.delayed(_draw_block)
+    parts = list(
+        dask.compute(
+            *[
+                draw(
+                    x_blocks[b],
+                    y_blocks[b],
+                    weights[b],
+                    scorer_task,
+                    pilot_rows[b],
+                    step,
+                    lows[b],
+                    highs[b],
+                    start,
+                    n_points,
+                    share,
+                )
+                for b in range(len(x_blocks))
+            ]
+        )
+    )
+    indices, X_kept, y_kept, w_kept, probabilities = _gather(parts, _starts(X))
+    check_kept(len(indices), plan.n_keep)
+    return indices, X_kept, y_kept, w_kept, 1.0 / probabilities, pilot_index
+
+
+def _fit_pilot(X, y, sample_weight, classes, counts, plan, scorer_params, finite):
+    """OSMAC's first step: ``(pilot rows, fitted pilot scorer, share)``, the
+    pilot drawn by rank from the class counts, brought into memory and fit;
+    ``share`` the pilot's share of each class (of all rows for a
+    regressor)."""
+    n_rows = X.shape[0]
+    classifier = classes is not None
     sizes = counts.sum(axis=0)
     size = plan.pilot_rows(len(sizes) if classifier else 1)
     check_count(plan.n_keep, size)
@@ -316,7 +360,17 @@ def weighted_by_pilot(
             np.bincount(np.searchsorted(classes, y_pilot), minlength=len(classes))
             / sizes
         )
+    return pilot_index, scorer, share
 
+
+def _second_step(X, y, scorer_task, pilot_index, plan):
+    """The plan of OSMAC's second draw from each chunk's summary (its cost
+    mass and its costliest rows, asked for more where the plan falls short):
+    ``(pilot rows per chunk, step, lows, highs, n_points)``, the systematic
+    sample's intervals per chunk and its number of points."""
+    import dask
+
+    n_rows = X.shape[0]
     starts = _starts(X)
     stops = starts + np.asarray(X.chunks[0])
     lo_hi = np.searchsorted(pilot_index, np.column_stack([starts, stops]))
@@ -328,7 +382,6 @@ def weighted_by_pilot(
     n_top = [top_share(c, counts_free.sum(), n_second) for c in counts_free]
 
     x_blocks, y_blocks = _blocks(X), _blocks(y)
-    scorer_task = dask.delayed(scorer)
     summarize = dask.delayed(_summary_block)
 
     def summaries_of(chunks):
@@ -354,34 +407,7 @@ def weighted_by_pilot(
     certain, masses = zip(*(step.free_mass(s) for s in summaries), strict=True)
     n_points = n_second - sum(certain)
     lows, highs = intervals(np.array(masses), n_points)
-    start = plan.rng().random_sample()
-    weights = (
-        [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
-    )
-    draw = dask.delayed(_draw_block)
-    parts = list(
-        dask.compute(
-            *[
-                draw(
-                    x_blocks[b],
-                    y_blocks[b],
-                    weights[b],
-                    scorer_task,
-                    pilot_rows[b],
-                    step,
-                    lows[b],
-                    highs[b],
-                    start,
-                    n_points,
-                    share,
-                )
-                for b in range(len(x_blocks))
-            ]
-        )
-    )
-    indices, X_kept, y_kept, w_kept, probabilities = _gather(parts, starts)
-    check_kept(len(indices), plan.n_keep)
-    return indices, X_kept, y_kept, w_kept, 1.0 / probabilities, pilot_index
+    return pilot_rows, step, lows, highs, n_points
 
 
 def predict_blocks(estimator, method, X, n_features):

@@ -1,298 +1,43 @@
-"""Logistic regression that prunes itself: estimator, path and CV."""
+"""The two logistic estimators: PrunedLogisticRegression (a fixed size) and
+PrunedLogisticRegressionCV (the size chosen by folds or a criterion).
 
-from numbers import Integral, Real
+The pruning path they run is in :mod:`skprune._logistic_path`, the choice of
+the level in :mod:`skprune._level_choice`.
+"""
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.special import expit, gammaln, log_softmax, softmax
+from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_X_y,
-    validate_data,
-)
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import validate_data
 
-from ._criteria import LOGISTIC_CRITERIA
+from ._level_choice import (
+    INFORMATION_CRITERIA,
+    choose_level,
+    information_criterion,
+    mean_log_likelihood,
+)
 from ._logistic_loss import n_coef_rows
-from ._logistic_refit import LogisticRefit
-from ._masks import (
-    GRANULARITIES,
-    count_prunable,
-    geometric_schedule,
-    n_keep_from_ratio,
-    resolve_n_keep,
+from ._logistic_path import (
+    PRUNING_PARAMETERS,
+    PRUNING_PARAMETERS_DOC,
+    encode_target,
+    levels_from,
+    path_schedule,
+    prune_logistic,
 )
-from ._pruning import prune
-from .utils._constraints import N_ITER, N_JOBS, N_KEEP, PRUNE_RATIO
-from .utils._threads import blas_threads
-from .utils._validation import check_cv_fits_classes, fold_class_weight
+from ._masks import count_prunable, geometric_schedule, resolve_n_keep
+from .utils._constraints import N_JOBS, N_KEEP, PRUNE_RATIO
+from .utils._docstrings import Substitution
+from .utils._validation import check_cv_fits_classes
 
 
-def path_schedule(n_total, levels, n_iter):
-    """Rounds of a path, largest first: every level, plus geometric rounds
-    where two neighbouring levels (or the dense model and the first level)
-    are further apart than the share one of ``n_iter`` geometric rounds from
-    ``n_total`` to the smallest level removes. Levels finer than that cost
-    no extra round.
-
-    >>> path_schedule(100, [50, 40], 2)  # 100 -> 40 in 2 rounds removes 37 %
-    [63, 50, 40]
-    >>> path_schedule(100, [100, 10], 1)
-    [100, 10]
-    """
-    ratio = (min(levels) / n_total) ** (1 / n_iter)
-    rounds, previous = [], n_total
-    for level in sorted(levels, reverse=True):
-        while level < round(previous * ratio) < previous:
-            previous = round(previous * ratio)
-            rounds.append(previous)
-        rounds.append(level)
-        previous = level
-    return rounds
-
-
-def prune_logistic(
-    X,
-    y,
-    y_codes,
-    classes,
-    *,
-    schedule,
-    record=(),
-    criterion,
-    granularity,
-    refit,
-    swap=False,
-    C,
-    fit_intercept,
-    sample_weight,
-    max_iter,
-    tol,
-    random_state,
-    coef_init=None,
-    intercept_init=None,
-    verbose=0,
-):
-    """Fit densely, then run the pruning engine with the exact logistic refit.
-
-    Pure function of its arrays (see :func:`skprune._pruning.prune`).
-    """
-    if swap == "auto":
-        swap = "auto" if refit else False
-    elif swap and not refit:
-        raise ValueError("swap=True exchanges items by refitting; it needs refit=True.")
-    refitter = LogisticRefit(
-        X,
-        y_codes,
-        classes,
-        C=C,
-        fit_intercept=fit_intercept,
-        sample_weight=sample_weight,
-        max_iter=max_iter,
-        tol=tol,
-    )
-    with blas_threads(X, refitter.n_rows):
-        return prune(
-            refitter,
-            refitter.dense(coef_init, intercept_init),
-            X,
-            y,
-            schedule=schedule,
-            record=record,
-            criterion=criterion,
-            granularity=granularity,
-            refit=refit,
-            swap=swap,
-            random_state=random_state,
-            verbose=verbose,
-        )
-
-
-def _encode_target(y, sample_weight, class_weight, X):
-    """Classes, class codes and sample weights with ``class_weight`` folded in."""
-    check_classification_targets(y)
-    encoder = LabelEncoder().fit(y)
-    classes = encoder.classes_
-    if len(classes) < 2:
-        raise ValueError(
-            "This solver needs samples of at least 2 classes in the data, but "
-            f"the data contains only one class: {classes[0]!r}."
-        )
-    y_codes = encoder.transform(y)
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    sample_weight = fold_class_weight(class_weight, classes, y, sample_weight)
-    return classes, y_codes, sample_weight
-
-
-def _levels_from(n_keeps, prune_ratios, n_total, item_name):
-    """Distinct kept counts, largest first, from ``n_keeps`` or ``prune_ratios``.
-
-    Raises a ``ValueError`` naming the problem for empty, unsorted or too
-    large levels.
-    """
-    if n_keeps is not None and prune_ratios is not None:
-        raise ValueError("Give n_keeps or prune_ratios, not both.")
-    if n_keeps is None and prune_ratios is None:
-        grid = np.geomspace(n_total, 1, num=min(n_total, 20))
-        return sorted({max(1, round(k)) for k in grid}, reverse=True)
-    name = "n_keeps" if n_keeps is not None else "prune_ratios"
-    values = np.asarray(list(n_keeps if n_keeps is not None else prune_ratios))
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence, got {values!r}.")
-    steps = np.diff(values)
-    if not (np.all(steps > 0) or np.all(steps < 0)):
-        raise ValueError(
-            f"{name} must be sorted (strictly increasing or strictly decreasing) "
-            "without repeats."
-        )
-    if n_keeps is not None:
-        if not np.issubdtype(values.dtype, np.integer) or values.min() < 1:
-            raise ValueError(f"n_keeps must be integers >= 1, got {values.tolist()}.")
-        if values.max() > n_total:
-            raise ValueError(
-                f"n_keeps has {values.max()}, more than the number of {item_name} "
-                f"({n_total})."
-            )
-        counts = values.tolist()
-    else:
-        if values.min() < 0 or values.max() >= 1:
-            raise ValueError(f"prune_ratios must lie in [0, 1), got {values.tolist()}.")
-        counts = [n_keep_from_ratio(n_total, r) for r in values]
-    return sorted({int(k) for k in counts}, reverse=True)
-
-
-_PRUNING_PARAMETERS = {
-    "criterion": [StrOptions(set(LOGISTIC_CRITERIA)), callable],
-    "granularity": [StrOptions(set(GRANULARITIES))],
-    "n_iter": N_ITER,
-    "refit": ["boolean"],
-    "swap": ["boolean", StrOptions({"auto"})],
-    "C": [Interval(Real, 0, None, closed="neither")],
-    "fit_intercept": ["boolean"],
-    "class_weight": [dict, StrOptions({"balanced"}), None],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-
-
-def logistic_pruning_path(
-    X,
-    y,
-    *,
-    n_keeps=None,
-    prune_ratios=None,
-    criterion="magnitude",
-    granularity="weight",
-    n_iter=10,
-    refit=True,
-    swap=False,
-    C=1.0,
-    fit_intercept=True,
-    class_weight=None,
-    sample_weight=None,
-    max_iter=100,
-    tol=1e-4,
-    random_state=None,
-    verbose=0,
-):
-    """Prune a logistic regression through many sizes in one warm-started pass.
-
-    Fits densely, then prunes level by level (largest kept count first); every
-    level is refit on its support, warm-started from the level before, and its
-    support lies inside the previous level's. ``n_iter`` geometric rounds from
-    the dense model down to the smallest level are merged with the levels, so
-    that no single round removes too much at once.
-
-    Parameters
-    ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    n_keeps : sequence of int, default=None
-        Kept counts (coefficients or features, per ``granularity``), sorted
-        either way, each in ``[1, n_total]``.
-    prune_ratios : sequence of float in [0, 1), default=None
-        Levels as fractions removed instead of counts. With neither given,
-        20 geometrically spaced counts from ``n_total`` down to 1.
-    criterion, granularity, n_iter, refit, swap, C, fit_intercept, \
-class_weight, max_iter, tol, random_state, verbose
-        As in :class:`PrunedLogisticRegression`, except that ``swap``
-        defaults to False here: swapping every level of a long path
-        multiplies its cost, and the path is the fast way to a whole curve.
-        Pass ``swap=True`` (or ``"auto"``) for refined levels.
-    sample_weight : array-like of shape (n_samples,), default=None
-
-    Returns
-    -------
-    n_keeps : ndarray of int of shape (n_levels,)
-        The levels, largest first (the path's order).
-    coefs : ndarray of shape (n_levels, n_rows, n_features)
-        Coefficients at each level (``n_rows`` is 1 for two classes, else the
-        number of classes); exact zeros off the support.
-    intercepts : ndarray of shape (n_levels, n_rows)
-    n_iters : ndarray of int of shape (n_levels,)
-        Solver iterations spent reaching each level from the one before (the
-        first level includes the dense fit).
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.preprocessing import scale
-    >>> from skprune import logistic_pruning_path
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> n_keeps, coefs, intercepts, n_iters = logistic_pruning_path(
-    ...     scale(X), y, n_keeps=[20, 10, 5, 2])
-    >>> n_keeps.tolist(), coefs.shape
-    ([20, 10, 5, 2], (4, 1, 30))
-    >>> [int((c != 0).sum()) for c in coefs]
-    [20, 10, 5, 2]
-    """
-    X, y = check_X_y(X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
-    classes, y_codes, sample_weight = _encode_target(y, sample_weight, class_weight, X)
-    n_total, item_name = count_prunable(
-        (n_coef_rows(len(classes)), X.shape[1]), granularity
-    )
-    levels = _levels_from(n_keeps, prune_ratios, n_total, item_name)
-    result = prune_logistic(
-        X,
-        y,
-        y_codes,
-        classes,
-        schedule=path_schedule(n_total, levels, n_iter),
-        record=set(levels),
-        criterion=criterion,
-        granularity=granularity,
-        refit=refit,
-        swap=swap,
-        C=C,
-        fit_intercept=fit_intercept,
-        sample_weight=sample_weight,
-        max_iter=max_iter,
-        tol=tol,
-        random_state=random_state,
-        verbose=verbose,
-    )
-    n_kept, fits, n_iters = zip(*result.levels, strict=True)
-    n_iters = np.asarray(n_iters)
-    n_iters[0] += result.dense.n_iter
-    return (
-        np.asarray(n_kept),
-        np.stack([fit.coef for fit in fits]),
-        np.stack([fit.intercept for fit in fits]),
-        n_iters,
-    )
-
-
-class _LogisticProbaMixin:
+class _PrunedLogisticBase:
     """Probabilities of a fitted logistic model: sigmoid for two classes,
     softmax otherwise. ``decision_function``, ``predict``, ``sparsify`` and
     ``densify`` come from scikit-learn's ``LinearClassifierMixin`` and
@@ -337,7 +82,7 @@ class _LogisticProbaMixin:
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
         )
-        classes, y_codes, sample_weight = _encode_target(
+        classes, y_codes, sample_weight = encode_target(
             y, sample_weight, self.class_weight, X
         )
         return X, y, classes, y_codes, sample_weight
@@ -367,111 +112,11 @@ class _LogisticProbaMixin:
         return tags
 
 
-_COMMON_DOC = """
-    criterion : {"magnitude", "scaled_magnitude", "gradient", \
-"gradient_misclassified", "obd", "obs", "random"} or callable, \
-default="magnitude"
-        How coefficients are scored (higher is kept):
-
-        - ``"magnitude"``: ``|w|``;
-        - ``"scaled_magnitude"``: ``|w_j| * std(x_j)``, for unscaled features;
-        - ``"gradient"``: first-order Taylor accumulated row by row,
-          ``|w_j| * mean_i |p_i - y_i| |x_ij|`` (the summed gradient would be
-          ``-lambda * w`` at the optimum, which ranks as magnitude; see
-          :class:`CoefficientPruner`); ``"gradient_misclassified"``: the same
-          on the misclassified rows only;
-        - ``"obd"``: Optimal Brain Damage, ``w_j**2 * H_jj / 2`` with the exact
-          diagonal of the logistic Hessian ``X^T D X + lambda I``: the loss
-          increase of removing one weight;
-        - ``"obs"``: Optimal Brain Surgeon, greedy removal by
-          ``w_q**2 / (2 [H^-1]_qq)`` with the weight-compensation update and an
-          inverse Hessian downdated per removal (grouped per column for
-          ``granularity="feature"``). The dense ``H^-1`` is formed only while the
-          live problem has at most 1000 free parameters; above that OBS ranks
-          by OBD, so early rounds of a large problem use OBD and OBS takes over
-          as the live set shrinks;
-        - ``"random"``: uniform scores from ``random_state`` (a baseline);
-        - a callable ``criterion(model, X, y)`` returning scores of the shape
-          of ``coef_``; ``model`` has ``coef_``, ``intercept_`` and
-          ``classes_`` of the current round.
-
-        The default is magnitude: with refits between rounds, it matched or
-        beat OBD and OBS at equal size on every data set of
-        ``benchmarks/bench_logistic_accuracy.py`` (the second-order criteria
-        win single rounds, but the refit schedule erases that edge), and it
-        costs nothing beyond the fit.
-
-    granularity : {"weight", "feature"}, default="weight"
-        ``"weight"`` ranks single coefficients across classes, ``"feature"``
-        ranks a feature's whole column by the norm of its scores.
-
-    n_iter : int >= 1, default=10
-        Prune -> refit rounds on a geometric schedule; each round removes the
-        same share of what is still alive and masks nest. In the benchmarks,
-        accuracy at equal size rises from 1 to 10 rounds and flattens after
-        (20 rounds or one feature per round, as ``RFE(step=1)``, add little);
-        each round is a warm-started refit on a shrinking problem. For a
-        path, these rounds run from the dense model down to the smallest
-        level, merged with the levels themselves.
-
-    refit : bool, default=True
-        Refit the kept coefficients after every round, warm-started, to the
-        masked optimum. ``False`` only zeroes the pruned ones.
-
-    swap : bool or "auto", default="auto"
-        Refine the final support (and, for a path, every level's) by exchanges
-        at a fixed size: the least useful live items (exact OBS saliency) are
-        swapped for the most promising pruned ones (exact score test), and an
-        exchange is kept only when the exact refit lowers the training
-        objective, until none does. Brings back items nested pruning dropped
-        (abess's splicing with exact scores). ``"auto"`` swaps when
-        ``refit=True`` and the kept model has at most 100 parameters (where
-        refits are Newton steps and a swap round costs little; on a large
-        problem pruned to hundreds of features swaps multiply the fit time);
-        ``True`` swaps up to 1000 parameters and needs ``refit=True``. With
-        swaps, a path's supports need not nest. In
-        :class:`PrunedLogisticRegressionCV`, ``"auto"`` swaps every level of
-        every fold's path for a binary model (so that the folds score the
-        refined supports) and only the final model for a multinomial one
-        (swapping every level of every fold multiplies the time with the
-        classes); ``True`` swaps every level.
-
-        On by default because it paid where it was measured: accuracy and
-        log-loss at equal size on 25 real data sets for a moderate rise in
-        fit time (``benchmarks/bench_swaps_accuracy.py``), and the recovered
-        support on abess's simulation
-        (``benchmarks/bench_support_recovery.py``).
-
-    C : float, default=1.0
-        Inverse of L2 regularisation strength, as in ``LogisticRegression``
-        (the objective is scikit-learn's: ``C * sum of losses + ||w||^2 / 2``,
-        intercept not penalised).
-
-    fit_intercept : bool, default=True
-
-    class_weight : dict or "balanced", default=None
-        Weights per class, as in ``LogisticRegression``.
-
-    max_iter : int, default=100
-        Maximum L-BFGS iterations per fit (the dense fit and each refit).
-
-    tol : float, default=1e-4
-        Stop a fit when the largest gradient entry is below ``tol``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds ``criterion="random"``.
-
-    verbose : int, default=0
-        Print one line per pruning round when positive (for the CV estimator:
-        the plan, each finished fold, the choice, then the final rounds).
-"""
-
-
+@Substitution(pruning_parameters=PRUNING_PARAMETERS_DOC)
 class PrunedLogisticRegression(
-    _LogisticProbaMixin, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
+    _PrunedLogisticBase, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
 ):
-    __doc__ = (
-        """Logistic regression that prunes itself to an exact size and refits.
+    """Logistic regression that prunes itself to an exact size and refits.
 
     Fits an L2-regularised logistic regression (binary, or multinomial with
     one coefficient row per class), then removes coefficients or whole
@@ -486,9 +131,9 @@ class PrunedLogisticRegression(
 
     n_keep : int >= 1, default=None
         Exact count kept; overrides ``prune_ratio``.
-"""
-        + _COMMON_DOC
-        + """
+
+    %(pruning_parameters)s
+
     warm_start : bool, default=False
         Start the dense fit from the previous call's dense solution.
 
@@ -540,13 +185,12 @@ class PrunedLogisticRegression(
     >>> model.score(scale(X), y) > 0.95
     True
     """
-    )
 
     _parameter_constraints: dict = {
         "prune_ratio": PRUNE_RATIO,
         "n_keep": N_KEEP,
         "warm_start": ["boolean"],
-        **_PRUNING_PARAMETERS,
+        **PRUNING_PARAMETERS,
     }
 
     def __init__(
@@ -634,67 +278,7 @@ class PrunedLogisticRegression(
         return self
 
 
-def choose_level(table, selection):
-    """Index of the chosen level from ``table`` (folds x levels, levels by
-    ascending kept count): the sparsest level with the best mean score
-    (``"best"``), or the sparsest whose mean is within one standard error of
-    the best mean (``"one_se"``; the standard error of the best level's mean
-    over folds, ``std / sqrt(n_folds)``, as glmnet's ``lambda.1se``).
-
-    >>> table = np.array([[0.80, 0.91, 0.90], [0.82, 0.91, 0.96]])
-    >>> int(choose_level(table, "best")), int(choose_level(table, "one_se"))
-    (2, 1)
-    """
-    mean = table.mean(axis=0)
-    best = int(np.argmax(mean))  # first = sparsest among ties
-    if selection == "best":
-        return best
-    std_error = table[:, best].std() / np.sqrt(table.shape[0])
-    return int(np.flatnonzero(mean >= mean[best] - std_error)[0])
-
-
-INFORMATION_CRITERIA = ("ebic", "gic")
-
-
-def information_criterion(name, fit, X, y_codes, sample_weight):
-    """EBIC or GIC of one level's model on its training data (lower is better).
-
-    With ``ll`` the (sample-weighted) log-likelihood, ``k`` the nonzero
-    coefficients, ``P`` all coefficients and ``n`` the rows:
-
-    - ``"ebic"`` (Chen & Chen 2008, gamma = 1):
-      ``-2 ll + k log(n) + 2 log(binomial(P, k))``;
-    - ``"gic"`` (Fan & Tang 2013, as abess's ``ic_type="gic"``):
-      ``-2 ll + k log(P) log(log(n))``.
-    """
-    scores = np.asarray(safe_sparse_dot(X, fit.coef.T, dense_output=True))
-    scores = scores + fit.intercept
-    if scores.shape[1] == 1:
-        scores = np.column_stack([np.zeros(len(scores)), scores[:, 0]])
-    log_proba = log_softmax(scores, axis=1)[np.arange(len(y_codes)), y_codes]
-    log_likelihood = float(sample_weight @ log_proba)
-    n = len(y_codes)
-    k, P = int(np.count_nonzero(fit.coef)), fit.coef.size
-    if name == "ebic":
-        log_binomial = gammaln(P + 1) - gammaln(k + 1) - gammaln(P - k + 1)
-        penalty = k * np.log(n) + 2.0 * log_binomial
-    else:
-        penalty = k * np.log(P) * np.log(np.log(max(n, 3)))
-    return -2.0 * log_likelihood + penalty
-
-
-def _mean_log_likelihood(coef, intercept, X, y_codes):
-    """Mean log-probability of the true class: ``-log_loss``, computed straight
-    from the decision values (what ``"neg_log_loss"`` gives, without the
-    scorer's per-call validation, which dominates on small folds)."""
-    scores = np.asarray(safe_sparse_dot(X, coef.T, dense_output=True)) + intercept
-    if scores.shape[1] == 1:
-        scores = np.column_stack([np.zeros(len(scores)), scores[:, 0]])
-    log_proba = log_softmax(scores, axis=1)
-    return float(np.mean(log_proba[np.arange(len(y_codes)), y_codes]))
-
-
-def _score_fold(
+def score_fold(
     X, y, y_codes, classes, sample_weight, train, test, schedule, levels, params, scorer
 ):
     """Path on the training rows; every level scored on the held-out rows.
@@ -713,9 +297,7 @@ def _score_fold(
     )
     if scorer is None:
         return {
-            n_keep: _mean_log_likelihood(
-                fit.coef, fit.intercept, X[test], y_codes[test]
-            )
+            n_keep: mean_log_likelihood(fit.coef, fit.intercept, X[test], y_codes[test])
             for n_keep, fit, _ in result.levels
         }
     model = PrunedLogisticRegression()  # carries one level's coefficients
@@ -727,11 +309,11 @@ def _score_fold(
     return scores
 
 
+@Substitution(pruning_parameters=PRUNING_PARAMETERS_DOC)
 class PrunedLogisticRegressionCV(
-    _LogisticProbaMixin, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
+    _PrunedLogisticBase, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
 ):
-    __doc__ = (
-        """Pruned logistic regression with the kept count chosen by cross-validation.
+    """Pruned logistic regression with the kept count chosen by cross-validation.
 
     For each fold, one warm-started pruning path (see
     :func:`logistic_pruning_path`) is computed on the training rows and every
@@ -775,9 +357,9 @@ class PrunedLogisticRegressionCV(
 
     n_jobs : int, default=None
         Folds computed in parallel (joblib).
-"""
-        + _COMMON_DOC
-        + """
+
+    %(pruning_parameters)s
+
     Attributes
     ----------
     n_keep_ : int
@@ -811,7 +393,6 @@ feature_names_in_
     >>> model.cv_results_["n_keeps"].tolist()
     [1, 2, 4, 8, 16]
     """
-    )
 
     _parameter_constraints: dict = {
         "n_keeps": ["array-like", None],
@@ -820,7 +401,7 @@ feature_names_in_
         "scoring": [str, callable, None],
         "selection": [StrOptions({"best", "one_se", *INFORMATION_CRITERIA})],
         "n_jobs": N_JOBS,
-        **_PRUNING_PARAMETERS,
+        **PRUNING_PARAMETERS,
     }
 
     def __init__(
@@ -879,7 +460,7 @@ feature_names_in_
             )
         # joblib reports each finished fold when verbose
         fold_scores = Parallel(n_jobs=self.n_jobs, verbose=10 * self.verbose)(
-            delayed(_score_fold)(
+            delayed(score_fold)(
                 X,
                 y,
                 y_codes,
@@ -904,6 +485,39 @@ feature_names_in_
             **{f"split{i}_test_score": row for i, row in enumerate(table)},
         }
 
+    def _choose_by_criterion(
+        self, X, y, y_codes, classes, sample_weight, levels, schedule, params
+    ):
+        """One path on all the data, every level scored by the information
+        criterion ``selection``; sets ``n_keep_`` and ``cv_results_``."""
+        ascending = np.array(sorted(levels))
+        result = prune_logistic(
+            X,
+            y,
+            y_codes,
+            classes,
+            schedule=schedule,
+            record=set(levels),
+            sample_weight=sample_weight,
+            **params,
+        )
+        by_level = {k: fit for k, fit, _ in result.levels}
+        values = np.array(
+            [
+                information_criterion(
+                    self.selection, by_level[k], X, y_codes, sample_weight
+                )
+                for k in ascending
+            ]
+        )
+        self.n_keep_ = int(ascending[np.argmin(values)])  # sparsest of ties
+        self.cv_results_ = {
+            "n_keeps": ascending,
+            self.selection: values,
+            "mean_test_score": -values,
+            "std_test_score": np.zeros(values.size),
+        }
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the pruning path, pick the level, refit on all data.
@@ -926,7 +540,7 @@ feature_names_in_
         n_total, item_name = count_prunable(
             (n_coef_rows(len(classes)), X.shape[1]), self.granularity
         )
-        levels = _levels_from(self.n_keeps, self.prune_ratios, n_total, item_name)
+        levels = levels_from(self.n_keeps, self.prune_ratios, n_total, item_name)
         schedule = path_schedule(n_total, levels, self.n_iter)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         params = {**self._pruning_kwargs(), "random_state": seed}
@@ -940,34 +554,10 @@ feature_names_in_
         )
         if not per_level:
             params = {**params, "swap": False}
-        ascending = np.array(sorted(levels))
         if self.selection in INFORMATION_CRITERIA:
-            result = prune_logistic(
-                X,
-                y,
-                y_codes,
-                classes,
-                schedule=schedule,
-                record=set(levels),
-                sample_weight=sample_weight,
-                **params,
+            self._choose_by_criterion(
+                X, y, y_codes, classes, sample_weight, levels, schedule, params
             )
-            by_level = {k: fit for k, fit, _ in result.levels}
-            values = np.array(
-                [
-                    information_criterion(
-                        self.selection, by_level[k], X, y_codes, sample_weight
-                    )
-                    for k in ascending
-                ]
-            )
-            self.n_keep_ = int(ascending[np.argmin(values)])  # sparsest of ties
-            self.cv_results_ = {
-                "n_keeps": ascending,
-                self.selection: values,
-                "mean_test_score": -values,
-                "std_test_score": np.zeros(values.size),
-            }
         else:
             self._cross_validate(
                 X, y, y_codes, classes, sample_weight, levels, schedule, params

@@ -41,18 +41,18 @@ def _onehot_residual_norm(proba, y_codes):
     return np.sqrt(np.einsum("ij,ij->i", residual, residual))
 
 
-def random(X, y, oof):
+def random_scores(X, y, oof):
     """Uniform random scores: the baseline every strategy must beat."""
     return check_random_state(oof.random_state).random_sample(X.shape[0])
 
 
-def margin(X, y, oof):
+def margin_scores(X, y, oof):
     """Signed out-of-fold margin of the given label: the decision value of the
     true class minus the best other class (positive when classified right)."""
     return _true_class_margin(oof.decision, oof.y_codes)
 
 
-def loss(X, y, oof):
+def loss_scores(X, y, oof):
     """Minus the out-of-fold loss: log-loss of the given label (classification)
     or absolute residual (regression; its Euclidean norm over several
     targets). Never positive."""
@@ -65,13 +65,13 @@ def loss(X, y, oof):
     return np.log(np.clip(proba, 1e-15, 1.0))
 
 
-def el2n(X, y, oof):
+def el2n_scores(X, y, oof):
     """Minus EL2N, ``||p(x) - onehot(y)||_2`` (Paul et al. 2021), out of fold.
     Never positive."""
     return -_onehot_residual_norm(oof.proba, oof.y_codes)
 
 
-def grand(X, y, oof):
+def grand_scores(X, y, oof):
     """Minus GraNd, the norm of the per-row gradient of the log-loss of a linear
     model: exactly ``||p - onehot(y)|| * sqrt(||x||^2 + 1)`` (the ``+ 1`` is
     the intercept); for two classes this is ``sqrt(2) |y - p| sqrt(||x||^2 +
@@ -93,7 +93,7 @@ def _has_intercept(oof):
 MMSE_MAX_PARAMETERS = 2048
 
 
-def mmse(X, y, oof):
+def mmse_scores(X, y, oof):
     """Minus OSMAC's ``mMSE`` cost (Wang, Zhu & Ma 2018): the norm of the
     per-row gradient of the log-loss of a linear model after the inverse
     Hessian, ``||M^-1 g_i||`` with ``g_i = (p_i - onehot(y_i)) (x) [x_i, 1]``;
@@ -190,7 +190,7 @@ def _scale_rows(X, factors):
     return X * factors[:, np.newaxis]
 
 
-def forgetting(X, y, oof):
+def forgetting_scores(X, y, oof):
     """Minus the number of forgetting events (Toneva et al. 2019).
 
     The scorer (itself when it has ``partial_fit``, else
@@ -220,7 +220,7 @@ def forgetting(X, y, oof):
     return -events + correct_count / (FORGETTING_EPOCHS + 1)
 
 
-def noise(X, y, oof):
+def label_quality_scores(X, y, oof):
     """Label quality: the out-of-fold normalized margin
     ``p_y - max_{k != y} p_k`` in [-1, 1]. The rows confident learning flags
     as likely wrong (``oof.label_issues``) are removed before any other row
@@ -228,7 +228,7 @@ def noise(X, y, oof):
     return label_quality(oof.proba, oof.y_codes)
 
 
-def prototype(X, y, oof):
+def prototype_scores(X, y, oof):
     """Minus the distance to the class's centroid (one centroid per class: its
     mean), as in Sorscher et al. 2022: typical rows are easy. Never
     positive."""
@@ -245,15 +245,15 @@ def prototype(X, y, oof):
 
 
 STRATEGIES = {
-    "random": random,
-    "margin": margin,
-    "loss": loss,
-    "el2n": el2n,
-    "grand": grand,
-    "forgetting": forgetting,
-    "noise": noise,
-    "prototype": prototype,
-    "mmse": mmse,
+    "random": random_scores,
+    "margin": margin_scores,
+    "loss": loss_scores,
+    "el2n": el2n_scores,
+    "grand": grand_scores,
+    "forgetting": forgetting_scores,
+    "noise": label_quality_scores,
+    "prototype": prototype_scores,
+    "mmse": mmse_scores,
 }
 
 # Every strategy name a user may pass: the scores above and the greedy

@@ -568,7 +568,7 @@ def test_one_standard_error_rule_picks_the_sparsest_level_within_one_se(cancer):
 
 @pytest.mark.parametrize("selection", ["ebic", "gic"])
 def test_information_criterion_selection_needs_no_folds(selection):
-    from skprune._logistic import information_criterion
+    from skprune._level_choice import information_criterion
     from skprune._pruning import MaskedFit
 
     rng = np.random.RandomState(0)

@@ -14,7 +14,7 @@ from skprune._oof import OutOfFold
 from skprune._osmac import pilot_weighted_rows
 from skprune._pilot import pilot_size
 from skprune._row_selection import weighted_rows
-from skprune._sample_scores import mmse
+from skprune._sample_scores import mmse_scores
 
 
 def test_weights_estimate_a_linear_total_without_bias():
@@ -247,10 +247,10 @@ def test_mmse_is_the_gradient_after_the_inverse_hessian(iris, cancer):
             r[np.arange(len(X)), codes] -= 1
             gradients = np.stack([np.kron(r[i], Xt[i]) for i in range(len(X))])
         expected = np.linalg.norm(gradients @ np.linalg.pinv(hessian), axis=1)
-        np.testing.assert_allclose(-mmse(X, y, oof), expected, rtol=1e-6)
+        np.testing.assert_allclose(-mmse_scores(X, y, oof), expected, rtol=1e-6)
         # not the mVc cost: the Hessian reweights the directions
         assert not np.allclose(
-            -mmse(X, y, oof) / expected.max(),
+            -mmse_scores(X, y, oof) / expected.max(),
             np.linalg.norm(gradients, axis=1) / expected.max(),
         )
 

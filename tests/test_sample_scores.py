@@ -9,7 +9,14 @@ import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
-from skprune._sample_scores import STRATEGIES, el2n, grand, loss, margin, prototype
+from skprune._sample_scores import (
+    STRATEGIES,
+    el2n_scores,
+    grand_scores,
+    loss_scores,
+    margin_scores,
+    prototype_scores,
+)
 
 
 def predictions(decision, y_codes, *, fit_intercept=True, scorer=None):
@@ -48,13 +55,17 @@ def test_grand_is_the_norm_of_the_log_loss_gradient(three_classes):
     for x, p, label in zip(X, oof.proba, y, strict=True):
         residual = p - np.eye(3)[label]
         expected.append(np.linalg.norm(np.outer(residual, np.append(x, 1.0))))
-    np.testing.assert_allclose(grand(X, y, oof), -np.array(expected))
+    np.testing.assert_allclose(grand_scores(X, y, oof), -np.array(expected))
     # without an intercept, no coordinate of 1
     oof.scorer = LogisticRegression(fit_intercept=False)
     norms = np.linalg.norm(oof.proba - np.eye(3)[y], axis=1)
-    np.testing.assert_allclose(grand(X, y, oof), -norms * np.linalg.norm(X, axis=1))
+    np.testing.assert_allclose(
+        grand_scores(X, y, oof), -norms * np.linalg.norm(X, axis=1)
+    )
     # sparse X: the same row norms
-    np.testing.assert_allclose(grand(sp.csr_matrix(X), y, oof), grand(X, y, oof))
+    np.testing.assert_allclose(
+        grand_scores(sp.csr_matrix(X), y, oof), grand_scores(X, y, oof)
+    )
 
 
 def test_el2n_loss_and_margin_by_their_formulas(three_classes):
@@ -62,21 +73,21 @@ def test_el2n_loss_and_margin_by_their_formulas(three_classes):
     rows = np.arange(len(y))
     onehot = np.eye(3)[y]
     np.testing.assert_allclose(
-        el2n(X, y, oof), -np.linalg.norm(oof.proba - onehot, axis=1)
+        el2n_scores(X, y, oof), -np.linalg.norm(oof.proba - onehot, axis=1)
     )
-    np.testing.assert_allclose(loss(X, y, oof), np.log(oof.proba[rows, y]))
+    np.testing.assert_allclose(loss_scores(X, y, oof), np.log(oof.proba[rows, y]))
     others = np.where(onehot == 1, -np.inf, oof.decision).max(axis=1)
-    np.testing.assert_allclose(margin(X, y, oof), oof.decision[rows, y] - others)
+    np.testing.assert_allclose(margin_scores(X, y, oof), oof.decision[rows, y] - others)
 
 
 def test_binary_margin_is_the_signed_decision():
     decision = np.array([2.0, -1.0, 0.5, -3.0])
     y = np.array([1, 1, 0, 0])
     oof = predictions(decision, y)
-    np.testing.assert_allclose(margin(None, y, oof), [2.0, -1.0, -0.5, 3.0])
+    np.testing.assert_allclose(margin_scores(None, y, oof), [2.0, -1.0, -0.5, 3.0])
     # and el2n's two-class shortcut is the norm of p - onehot(y)
     expected = -np.linalg.norm(oof.proba - np.eye(2)[y], axis=1)
-    np.testing.assert_allclose(el2n(np.zeros((4, 1)), y, oof), expected)
+    np.testing.assert_allclose(el2n_scores(np.zeros((4, 1)), y, oof), expected)
 
 
 def test_regression_loss_is_minus_the_residual():
@@ -84,10 +95,10 @@ def test_regression_loss_is_minus_the_residual():
     oof = SimpleNamespace(
         is_classifier=False, y=y, predictions=np.array([1.5, -2.0, 0.0])
     )
-    np.testing.assert_allclose(loss(None, y, oof), [-0.5, 0.0, -3.0])
+    np.testing.assert_allclose(loss_scores(None, y, oof), [-0.5, 0.0, -3.0])
     Y = np.column_stack([y, y])
     oof = SimpleNamespace(is_classifier=False, y=Y, predictions=np.zeros((3, 2)))
-    np.testing.assert_allclose(loss(None, Y, oof), -np.sqrt(2) * np.abs(y))
+    np.testing.assert_allclose(loss_scores(None, Y, oof), -np.sqrt(2) * np.abs(y))
 
 
 @pytest.mark.parametrize("as_sparse", [False, True])
@@ -97,7 +108,7 @@ def test_prototype_is_minus_the_distance_to_the_class_mean(as_sparse):
     oof = SimpleNamespace(classes=np.array([0, 1]), y_codes=y)
     data = sp.csr_matrix(X) if as_sparse else X
     np.testing.assert_allclose(
-        prototype(data, y, oof), [-2.0, 0.0, -2.0, -1.0, -1.0], atol=1e-12
+        prototype_scores(data, y, oof), [-2.0, 0.0, -2.0, -1.0, -1.0], atol=1e-12
     )
 
 

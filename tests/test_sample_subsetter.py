@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skprune import SampleSubsetter
 from skprune._label_noise import find_label_issues
 from skprune._oof import OutOfFold
+from skprune._row_scoring import RowScoring
 
 CLASSIFICATION = [
     "random",
@@ -680,7 +681,7 @@ def test_reweight_as_cleanlab_weights_each_class_by_its_noise_rate(iris):
     model = SampleSubsetter(
         LogisticRegression(), strategy="noise", prune_ratio="auto", reweight=True
     ).fit(X, noisy)
-    oof = SampleSubsetter(LogisticRegression())._out_of_fold(X, noisy, {})
+    oof = RowScoring.of(SampleSubsetter(LogisticRegression())).predictions(X, noisy, {})
     issues = find_label_issues(oof.proba, noisy)
     joint = issues.joint
     stay = np.diag(joint) / joint.sum(axis=0)  # P(given = k | true = k)
@@ -741,7 +742,7 @@ def test_one_vs_one_svc_scores_are_not_read_as_one_row_per_class(iris):
 
     X, y = iris
     model = SampleSubsetter(SVC(kernel="linear"), strategy="margin").fit(X, y)
-    oof = model._out_of_fold(X, y, {})
+    oof = RowScoring.of(model).predictions(X, y, {})
     assert oof._linear_oof_decision() is None
     expected = oof._oof("decision_function")
     rows = np.arange(len(y))

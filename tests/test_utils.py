@@ -6,6 +6,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier
 
+from skprune.utils._docstrings import CRITERIA, Substitution
 from skprune.utils._validation import (
     check_cv_fits_classes,
     coef_as_2d,
@@ -71,3 +72,26 @@ def test_display_label_shows_numpy_scalars_as_written():
     assert repr(display_label(np.int64(3))) == "3"
     assert repr(display_label(np.str_("a"))) == "'a'"
     assert display_label("b") == "b"
+
+
+def test_substitution_fills_named_placeholders_and_leaves_other_percent_signs():
+    @Substitution(part="shared text")
+    class Documented:
+        """Before %(part)s after; 100 % kept."""
+
+    assert Documented.__doc__ == "Before shared text after; 100 % kept."
+    with pytest.raises(KeyError, match=r"%\(missing\)s"):
+        Substitution(part="x")(type("Other", (), {"__doc__": "%(missing)s"}))
+
+
+def test_the_criteria_are_documented_once_for_every_estimator_that_takes_them():
+    import skprune
+
+    for name in skprune.__all__:
+        assert "%(" not in (getattr(getattr(skprune, name), "__doc__", "") or "")
+    for estimator in (
+        skprune.CoefficientPruner,
+        skprune.PrunedLogisticRegression,
+        skprune.PrunedLogisticRegressionCV,
+    ):
+        assert CRITERIA.strip() in estimator.__doc__
