@@ -50,3 +50,21 @@ def test_benchmark_quick_run(script, expected, tmp_path):
     assert expected in result.stdout
     assert out.stat().st_size > 100
     assert json.loads(out.read_text())
+
+
+def test_compare_outputs_sets_only_measured_values_aside(tmp_path):
+    before, after = tmp_path / "before", tmp_path / "after"
+    before.mkdir()
+    after.mkdir()
+    row = {"data": "digits", "accuracy": 0.9, "u8_ratio": 7.5, "time_s": 1.0}
+    (before / "bench_x.json").write_text(json.dumps({"rows": [row], "x": float("nan")}))
+    script = [sys.executable, str(BENCHMARKS / "compare_outputs.py"), before, after]
+    for changed, differs in [
+        ({"time_s": 2.0}, False),
+        ({"accuracy": 0.8}, True),
+        ({"u8_ratio": 7.0}, True),  # a compression ratio is a figure, not a timing
+    ]:
+        document = {"rows": [{**row, **changed}], "x": float("nan")}
+        (after / "bench_x.json").write_text(json.dumps(document))
+        run = subprocess.run(script, capture_output=True, text=True)
+        assert run.returncode == int(differs), run.stdout
