@@ -15,6 +15,7 @@ from .utils._docstrings import CRITERIA, Substitution
 from .utils._metaestimator import (
     DelegatingPredictorMixin,
     route_fit_params,
+    share_feature_names,
     validate_fit_data,
 )
 
@@ -308,6 +309,7 @@ default="magnitude"
         for name, value in refitter.fitted_attributes(result).items():
             setattr(self, name, value)
         self.history_ = result.history
+        share_feature_names(self, self.estimator_)
         return self
 
     @property

@@ -27,6 +27,7 @@ from .utils._metaestimator import (
     check_n_inputs,
     fit_or_copy,
     route_fit_params,
+    share_feature_names,
     validate_fit_data,
 )
 
@@ -374,9 +375,12 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
             family.refit_stored_values(model, estimator, quantized, X, y, fit_params)
         dequantized = [q.dequantize() for q in quantized]
         intercepts = family.store(estimator, dequantized, inner)
+        share_feature_names(self, estimator)
         self.estimator_ = estimator
         self.codes_ = [q.code_matrix() for q in quantized]
         self.codebooks_ = [q.shared_values() for q in quantized]
+        # what a deployment stores for each group (skprune.onnx writes them)
+        self._stored_params = [list(q.params) for q in quantized]
         parts = [q.n_bytes() for q in quantized]
         self.bytes_ = {
             key: sum(p[key] for p in parts) for key in ("codes", "index", "shared")

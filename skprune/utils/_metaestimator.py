@@ -68,6 +68,18 @@ def fit_or_copy(
     return model
 
 
+def share_feature_names(owner, estimator):
+    """Give the fitted inner ``estimator`` the column names ``owner.fit``
+    saw (a DataFrame's), so that it checks them on a DataFrame at predict
+    time and an exported or inspected inner model keeps them. The inner
+    linear models and networks are fit on the validated array, which holds
+    the same numbers; a model without names (numpy input) keeps what it
+    has."""
+    names = getattr(owner, "feature_names_in_", None)
+    if names is not None and getattr(estimator, "n_features_in_", None) == len(names):
+        estimator.feature_names_in_ = names.copy()
+
+
 def check_n_inputs(n_inputs, X, *, model="estimator", inputs="inputs"):
     """Raise a ``ValueError`` when a fitted model's ``n_inputs`` (its
     ``inputs``, as the message names them) do not match ``X``'s features."""
