@@ -153,7 +153,8 @@ default="magnitude"
     estimator_ : estimator
         The pruned (and refit) estimator; its ``coef_`` (a network's
         ``coefs_``) has full width with exact zeros where pruned, except under
-        ``granularity="neuron"``, where the network is smaller.
+        ``granularity="neuron"``, where the network is smaller. Fit on a
+        DataFrame, it has the DataFrame's ``feature_names_in_``.
 
     coef_mask_ : ndarray of bool of the shape of ``coef_``, or list of ndarray
         True for the kept coefficients. For a network, a list with one boolean

@@ -23,6 +23,7 @@ from ._criteria import MISCLASSIFIED_NEEDS_CLASSIFIER, taylor_scores
 from ._masks import top_k_mask
 from ._mlp_training import (
     backprop,
+    drop_training_copies,
     encoded_target,
     initial_weights,
     is_mlp,
@@ -334,6 +335,7 @@ class MLPRefit:
         network = result.final.model
         if self.granularity == "neuron":
             network = remove_hidden_units(network, hidden_units_alive(result.mask))
+        drop_training_copies(network)
         return {
             "estimator_": network,
             "dense_coef_": [c.copy() for c in self.fitted.coefs_],
@@ -514,4 +516,5 @@ class NetworkFamily:
         floats)."""
         network.coefs_ = dequantized
         network.intercepts_ = [as_float32(b) for b in network.intercepts_]
+        drop_training_copies(network)
         return network.intercepts_

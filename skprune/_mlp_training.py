@@ -20,7 +20,8 @@ skprune supports: the modules ``sklearn.neural_network._multilayer_perceptron``
 (``BaseMultilayerPerceptron``) and ``sklearn.neural_network._stochastic_optimizers``
 (``SGDOptimizer``, ``AdamOptimizer``); the methods and attributes
 ``_backprop``, ``_optimizer``, ``_no_improvement_count`` and
-``_label_binarizer`` of a fitted network.
+``_label_binarizer`` of a fitted network, and ``_best_coefs`` /
+``_best_intercepts``, which a pruned network drops.
 """
 
 import copy
@@ -373,6 +374,17 @@ def widen(small, units, like):
 def _index(selector):
     selector = np.asarray(selector)
     return np.flatnonzero(selector) if selector.dtype == bool else selector
+
+
+def drop_training_copies(network):
+    """Drop what scikit-learn keeps only for early stopping: ``_best_coefs``
+    and ``_best_intercepts``, a copy of every weight (the initial ones when
+    ``early_stopping=False``, which skprune's networks have; scikit-learn
+    reads them only with early stopping). A saved pruned network is then
+    its weights once, not twice."""
+    if not network.early_stopping:
+        for name in ("_best_coefs", "_best_intercepts"):
+            network.__dict__.pop(name, None)
 
 
 def is_mlp(estimator):

@@ -79,7 +79,8 @@ class Layer:
 
 @dataclass
 class Deployable:
-    """The graph of a fitted model: ``Gather(X, columns)``, then each layer,
+    """The graph of a fitted model: ``X[:, columns]`` (of ``n_features``),
+    then each layer,
     then ``head`` on the last layer's output ``z``.
 
     Heads: ``"softmax"``, ``"sigmoid"`` (two classes, ``z`` one column),
@@ -91,6 +92,7 @@ class Deployable:
     """
 
     columns: np.ndarray
+    n_features: int
     layers: list
     head: str
     classes: object = None  # ndarray for a classifier
@@ -109,11 +111,14 @@ def deployable(model):
         columns = _kept_rows(matrices[0] != 0)
         matrices[0] = matrices[0][columns]
         layers = _network_layers(inner, [FloatWeights(W) for W in matrices])
-        return Deployable(columns, layers, _network_head(inner), _classes(inner))
+        n_features = inner.coefs_[0].shape[0]
+        head = _network_head(inner)
+        return Deployable(columns, n_features, layers, head, _classes(inner))
     coef = _dense(coef_as_2d(inner))
     columns = _kept_rows(coef.T != 0)
     layer = Layer(FloatWeights(coef[:, columns].T), _intercept(inner, coef), "identity")
-    return Deployable(columns, [layer], _linear_head(inner), _classes(inner))
+    head = _linear_head(inner)
+    return Deployable(columns, coef.shape[1], [layer], head, _classes(inner))
 
 
 def _quantized(quantizer):
@@ -138,14 +143,15 @@ def _quantized(quantizer):
                 rows=rows,
             )
         )
-    columns = weights[0].rows
-    if network:
-        model = quantizer.estimator_
-        layers = _network_layers(model, weights)
-        return Deployable(columns, layers, _network_head(model), _classes(model))
+    columns, n_features = weights[0].rows, quantizer.n_features_in_
     model = quantizer.estimator_
+    if network:
+        layers = _network_layers(model, weights)
+        head = _network_head(model)
+        return Deployable(columns, n_features, layers, head, _classes(model))
     layer = Layer(weights[0], _intercept(model, quantizer.codes_[0]), "identity")
-    return Deployable(columns, [layer], _linear_head(model), _classes(model))
+    head = _linear_head(model)
+    return Deployable(columns, n_features, [layer], head, _classes(model))
 
 
 def _params_from_codebooks(quantizer):
@@ -298,16 +304,34 @@ class GraphWriter:
     def ints(self, value):
         return self.const(value, np.int64)
 
-    def op(self, op_type, *inputs, out=None, **attrs):
+    def op(self, op_type, *inputs, out=None, domain="", version=None, **attrs):
         out = out or self.scope.get_unique_variable_name("t")
         self.container.add_node(
             op_type,
             list(inputs),
             [out],
+            op_domain=domain,
+            op_version=version,
             name=self.scope.get_unique_operator_name("n"),
             **attrs,
         )
         return out
+
+    def columns(self, X, columns, n_features, out=None):
+        """The ``columns`` of ``X`` (of ``n_features``), in order: ONNX-ML's
+        ``ArrayFeatureExtractor`` (a gather along the last axis; onnxruntime
+        runs it several times faster than ``Gather`` on axis 1), nothing
+        when every column is kept."""
+        if np.array_equal(columns, np.arange(n_features)):
+            return self.op("Identity", X, out=out) if out else X
+        return self.op(
+            "ArrayFeatureExtractor",
+            X,
+            self.ints(columns),
+            out=out,
+            domain="ai.onnx.ml",
+            version=1,
+        )
 
     def cast(self, name, to):
         return self.op("Cast", name, to=to)
@@ -483,7 +507,7 @@ ACTIVATIONS = {"relu": "Relu", "logistic": "Sigmoid", "tanh": "Tanh"}
 def write_forward(graph, X, model):
     """``z``, the last layer's output, from the input ``X`` (a float tensor
     of the graph's type)."""
-    h = graph.op("Gather", X, graph.ints(model.columns), axis=1)
+    h = graph.columns(X, model.columns, model.n_features)
     for layer, weights in zip(
         model.layers, write_weights(graph, model.layers), strict=True
     ):

@@ -181,8 +181,12 @@ class QuantizedMatrix:
         return W
 
     def code_matrix(self):
-        """Codes in the matrix's shape, -1 where the weight is zero."""
-        codes = np.full(self.shape, -1, dtype=np.int64)
+        """Codes in the matrix's shape, -1 where the weight is zero, in the
+        smallest signed integer type that holds them (int8 up to 7 bits)."""
+        dtype = (
+            np.int8 if self.n_bits < 8 else np.int16 if self.n_bits < 16 else np.int32
+        )
+        codes = np.full(self.shape, -1, dtype=dtype)
         codes[self.mask] = self.codes
         return codes
 
@@ -263,12 +267,15 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
     ----------
     estimator_ : estimator
         The model that predicts: the (inner, pruned) estimator with its
-        weights dequantized.
+        weights dequantized (and, fit on a DataFrame, its column names as
+        ``feature_names_in_``). ``skprune.onnx`` exports the stored codes
+        instead, in a file of about ``n_bytes_``.
 
     codes_ : list of ndarray of int
         One per weight matrix (``coef_`` as 2-D, or each of ``coefs_``): each
         weight's code, the index of its value among its group's shared
-        values, -1 where the weight is zero.
+        values, -1 where the weight is zero; int8 up to 7 bits, int16 up to
+        15, int32 at 16.
 
     codebooks_ : list of list of ndarray
         One list per weight matrix, one array per group (the matrix, or each

@@ -225,12 +225,11 @@ def _convert_predictor(scope, operator, container):
 def _convert_selector(scope, operator, container):
     _check_opset(container)
     graph = GraphWriter(scope, container, np.float32)
-    columns = np.flatnonzero(operator.raw_operator.support_)
-    graph.op(
-        "Gather",
+    support = operator.raw_operator.support_
+    graph.columns(
         operator.inputs[0].full_name,
-        graph.ints(columns),
-        axis=1,
+        np.flatnonzero(support),
+        support.size,
         out=operator.outputs[0].full_name,
     )
 

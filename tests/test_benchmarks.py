@@ -19,6 +19,7 @@ QUICK_RUNS = {
     "bench_logistic_accuracy.py": "where skprune's default loses to a peer",
     "bench_logistic_path.py": "accuracy per level:",
     "bench_mlp_pruning.py": "mean over data sets",
+    "bench_onnx.py": "onnxruntime prediction on",
     "bench_osmac.py": "MSE of beta against the true beta0",
     "bench_quantization.py": "MLPClassifier (128, 64)",
     "bench_rows_scale.py": "coef squared error vs full fit",

@@ -232,7 +232,7 @@ def test_pruned_linear_model_computes_only_its_kept_columns(digits32):
         y,
     )
     onx = skprune_onnx.to_onnx(model, X[:1], options={"zipmap": False})
-    gather = next(n for n in onx.graph.node if n.op_type == "Gather")
+    gather = next(n for n in onx.graph.node if n.op_type == "ArrayFeatureExtractor")
     columns = next(t for t in onx.graph.initializer if t.name == gather.input[1])
     # the kept columns, in order: a converter that reordered them would put
     # the weights on the wrong inputs

@@ -60,3 +60,29 @@ def test_skops_refuses_a_foreign_type(wine):
         sio.exceptions.UntrustedTypesFoundException, match="by_magnitude"
     ):
         sio.loads(payload, trusted=own)
+
+
+def test_a_saved_pruned_network_holds_its_weights_once(small_digits):
+    """scikit-learn's early-stopping copy of the weights (``_best_coefs``,
+    unused with ``early_stopping=False``) is dropped; the quantizer's codes
+    are stored in a small integer type."""
+    from sklearn.neural_network import MLPClassifier
+
+    from skprune import CoefficientQuantizer
+
+    X, y = small_digits
+    network = MLPClassifier((64,), max_iter=20, random_state=0)
+    with pytest.warns(Warning):
+        pruner = CoefficientPruner(network, prune_ratio=0.5).fit(X, y)
+    quantizer = CoefficientQuantizer(pruner, n_bits=4, prefit=True).fit(X, y)
+    for inner in (pruner.estimator_, quantizer.estimator_):
+        assert not hasattr(inner, "_best_coefs")
+        assert not hasattr(inner, "_best_intercepts")
+    assert all(codes.dtype == np.int8 for codes in quantizer.codes_)
+    weights = sum(W.nbytes for W in pruner.estimator_.coefs_)
+    # twice the weights would be at least 2x
+    assert len(pickle.dumps(pruner.estimator_)) < 1.5 * weights
+    restored = pickle.loads(pickle.dumps(quantizer))
+    np.testing.assert_array_equal(restored.predict(X), quantizer.predict(X))
+    # the inner network still trains on
+    restored.estimator_.partial_fit(X, y)
