@@ -28,7 +28,7 @@ from ._coefficient_pruner import CoefficientPruner
 from ._families import family_of
 from ._logistic import _PrunedLogisticBase
 from ._mlp_training import is_mlp
-from ._quantizer import CoefficientQuantizer, int_bytes, model_weights
+from ._quantizer import CoefficientQuantizer, index_layout, int_bytes, model_weights
 from .utils._validation import coef_as_2d, is_softmax_logistic
 
 MIN_OPSET = 13  # Softmax over the last axis, ReduceSum's axes as an input
@@ -473,13 +473,11 @@ def _stored_codes(graph, codes, n_bits):
 def _stored_positions(graph, mask):
     """The flat positions of the kept weights (int64, shape ``(1, n_kept)``,
     row-major), from a bitmap or a CSR index, whichever is smaller (as
-    :func:`skprune._quantizer.index_bytes` counts them; the CSR row pointers
+    :func:`skprune._quantizer.index_layout` chooses; the CSR row pointers
     without their first and last, which are always 0 and ``n_kept``)."""
     n_rows, n_cols = mask.shape
     n_kept = int(np.count_nonzero(mask))
-    bitmap = -(-mask.size // 8)
-    csr = n_kept * int_bytes(n_cols - 1) + (n_rows + 1) * int_bytes(n_kept)
-    if bitmap <= csr:
+    if index_layout(mask)[0] == "bitmap":
         packed = np.packbits(mask.ravel(), bitorder="little")
         return graph.op("NonZero", _unpack_bits(graph, packed, mask.size))
     rows, cols = np.nonzero(mask)

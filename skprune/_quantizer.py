@@ -96,17 +96,24 @@ def int_bytes(largest):
     return 8
 
 
-def index_bytes(mask):
-    """Bytes to store which entries of a 2-D ``mask`` are kept: nothing when
-    all are, else the smaller of a bitmap and a CSR index (column indices and
-    row pointers, each in its smallest unsigned integer type)."""
+def index_layout(mask):
+    """How the zero pattern of a 2-D ``mask`` is stored, and its bytes:
+    ``("none", 0)`` when every entry is kept, else the smaller of a bitmap
+    (``"bitmap"``) and a CSR index (``"csr"``: column indices and row
+    pointers, each in its smallest unsigned integer type)."""
     n_kept = int(np.count_nonzero(mask))
     if n_kept == mask.size:
-        return 0
+        return "none", 0
     n_rows, n_cols = mask.shape
     bitmap = math.ceil(mask.size / 8)
     csr = n_kept * int_bytes(n_cols - 1) + (n_rows + 1) * int_bytes(n_kept)
-    return min(bitmap, csr)
+    return ("bitmap", bitmap) if bitmap <= csr else ("csr", csr)
+
+
+def index_bytes(mask):
+    """Bytes to store which entries of a 2-D ``mask`` are kept
+    (:func:`index_layout`)."""
+    return index_layout(mask)[1]
 
 
 class QuantizedMatrix:
