@@ -8,7 +8,9 @@ shared machine hits every method alike; we report medians, min and max.
 import argparse
 import json
 import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -166,12 +168,21 @@ def _fmt(value):
     return "" if value is None else str(value)
 
 
+def _script_path():
+    """The running script as ``benchmarks/bench_X.py``."""
+    script = Path(sys.argv[0])
+    return f"{script.parent.name}/{script.name}" if script.name else "python"
+
+
 def write_json(path, payload):
     if not path:
         return
     payload = {
         "machine": platform.platform(),
         "python": platform.python_version(),
+        # the command that wrote the file, which the documentation's tables
+        # print beside the figures they read from it
+        "command": " ".join(["python", _script_path(), *sys.argv[1:]]),
         **payload,
     }
     with open(path, "w") as f:

@@ -88,10 +88,9 @@ default="magnitude"
         same share of every layer (``l1_unstructured`` layer by layer; counts
         split by largest remainder, the total exact). ``"auto"`` is
         ``"global"`` for weights and ``"layer"`` for units, since ranked
-        globally the wide first layer's units lose (measured by
-        ``benchmarks/bench_defaults_noise.py``; the README's "Neural
-        networks" section has the figures). A linear model has one layer, so
-        the three are the same.
+        globally the wide first layer's units lose (measured in
+        :doc:`/user_guide/networks`). A linear model has one layer, so the
+        three are the same.
 
     n_iter : int >= 1, default=1
         Number of prune -> refit rounds (geometric schedule). Masks are nested:
@@ -135,8 +134,7 @@ default="magnitude"
         weights. The initial weights are recreated from the network's
         ``random_state`` (with ``prefit=True`` it must be an integer). It
         pays on noisy labels, where fine-tuning starts from weights fit to
-        the noise (``benchmarks/bench_defaults_noise.py``; figures in the
-        README's "Neural networks" section).
+        the noise (measured in :doc:`/user_guide/networks`).
 
     prefit : bool, default=False
         ``estimator`` is already fitted: prune it instead of fitting a clone.
@@ -160,7 +158,7 @@ default="magnitude"
         True for the kept coefficients. For a network, a list with one boolean
         array per layer, of the shapes of the dense network's ``coefs_``.
 
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (``n_features_in_``,)
         True for the features with at least one kept coefficient.
 
     n_nonzero_ : int
@@ -184,7 +182,7 @@ default="magnitude"
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit`` (only when ``X`` has string
         column names).
 

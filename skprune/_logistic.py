@@ -26,6 +26,7 @@ from ._logistic_loss import n_coef_rows
 from ._logistic_path import (
     PRUNING_PARAMETERS,
     PRUNING_PARAMETERS_DOC,
+    RUN_PARAMETERS_DOC,
     encode_target,
     levels_from,
     path_schedule,
@@ -53,6 +54,7 @@ class _PrunedLogisticBase:
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            The class probabilities, columns in the order of ``classes_``.
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -70,6 +72,7 @@ class _PrunedLogisticBase:
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            The log class probabilities, columns in the order of ``classes_``.
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -112,7 +115,9 @@ class _PrunedLogisticBase:
         return tags
 
 
-@Substitution(pruning_parameters=PRUNING_PARAMETERS_DOC)
+@Substitution(
+    pruning_parameters=PRUNING_PARAMETERS_DOC, run_parameters=RUN_PARAMETERS_DOC
+)
 class PrunedLogisticRegression(
     _PrunedLogisticBase, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
 ):
@@ -137,6 +142,8 @@ class PrunedLogisticRegression(
     warm_start : bool, default=False
         Start the dense fit from the previous call's dense solution.
 
+    %(run_parameters)s
+
     Attributes
     ----------
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
@@ -144,7 +151,7 @@ class PrunedLogisticRegression(
     intercept_ : ndarray of shape (1,) or (n_classes,)
     classes_ : ndarray of shape (n_classes,)
     coef_mask_ : ndarray of bool of the shape of ``coef_``
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (``n_features_in_``,)
         Features with at least one kept coefficient.
     n_nonzero_ : int
         Number of kept coefficients.
@@ -158,7 +165,7 @@ class PrunedLogisticRegression(
         objective) and ``train_score`` (training accuracy); the same keys as
         :class:`CoefficientPruner`'s.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
 
     See Also
@@ -235,12 +242,18 @@ class PrunedLogisticRegression(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (float64 or float32; sparse is converted to CSR,
+            never densified).
         y : array-like of shape (n_samples,)
+            Class labels, at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights per sample (multiplied by ``class_weight``'s); None weighs
+            every sample 1.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         X, y, classes, y_codes, sample_weight = self._validate_fit_input(
             X, y, sample_weight
@@ -309,7 +322,9 @@ def score_fold(
     return scores
 
 
-@Substitution(pruning_parameters=PRUNING_PARAMETERS_DOC)
+@Substitution(
+    pruning_parameters=PRUNING_PARAMETERS_DOC, run_parameters=RUN_PARAMETERS_DOC
+)
 class PrunedLogisticRegressionCV(
     _PrunedLogisticBase, LinearClassifierMixin, SparseCoefMixin, BaseEstimator
 ):
@@ -359,6 +374,8 @@ class PrunedLogisticRegressionCV(
         Folds computed in parallel (joblib).
 
     %(pruning_parameters)s
+
+    %(run_parameters)s
 
     Attributes
     ----------
@@ -525,12 +542,18 @@ feature_names_in_
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (float64 or float32; sparse is converted to CSR,
+            never densified).
         y : array-like of shape (n_samples,)
+            Class labels, at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights per sample (multiplied by ``class_weight``'s); None weighs
+            every sample 1.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         X, y, classes, y_codes, sample_weight = self._validate_fit_input(
             X, y, sample_weight
@@ -546,8 +569,8 @@ feature_names_in_
         params = {**self._pruning_kwargs(), "random_state": seed}
         # "auto" swaps every level of every path for a binary model (it is
         # what lets the folds see the better supports) but only the final
-        # model of a multinomial one (every level of every fold cost 10x on
-        # ten-class digits)
+        # model of a multinomial one (swapping every level of every fold
+        # multiplied the time on ten-class digits)
         final_params = params
         per_level = self.swap is True or (
             self.swap == "auto" and n_coef_rows(len(classes)) == 1

@@ -31,8 +31,8 @@ SOLVERS = ("auto", "lbfgs", "newton")
 # original X), so a pruning run holds at most one parent and one child copy,
 # each at most this share of the one before. Sparse X gets the lower share:
 # on a 200,000 x 20,000 CSR problem its products were not the bottleneck (the
-# per-row loss is), and 0.5 tripled the extra memory of a fit (36 MB, against
-# 19 MB at 0.1 and 17 MB at 0.05, for the same time).
+# per-row loss is), and 0.5 took much more extra memory per fit than 0.1 or
+# 0.05, for the same time.
 SLICE_BELOW = 0.5
 SLICE_BELOW_SPARSE = 0.05
 

@@ -3,8 +3,8 @@
 ``prune_logistic`` runs the pruning engine (:func:`skprune._pruning.prune`)
 with the exact logistic refit; :func:`logistic_pruning_path` and both
 logistic estimators call it. The parameters they share are validated
-(``PRUNING_PARAMETERS``) and documented (``PRUNING_PARAMETERS_DOC``) here,
-once.
+(``PRUNING_PARAMETERS``) and documented (``PRUNING_PARAMETERS_DOC``, then
+``RUN_PARAMETERS_DOC``) here, once.
 """
 
 from numbers import Integral, Real
@@ -206,20 +206,52 @@ def logistic_pruning_path(
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data (float64 or float32; sparse is converted to CSR, never
+        densified).
     y : array-like of shape (n_samples,)
+        Class labels, at least two classes.
     n_keeps : sequence of int, default=None
         Kept counts (coefficients or features, per ``granularity``), sorted
         either way, each in ``[1, n_total]``.
     prune_ratios : sequence of float in [0, 1), default=None
         Levels as fractions removed instead of counts. With neither given,
         20 geometrically spaced counts from ``n_total`` down to 1.
-    criterion, granularity, n_iter, refit, swap, C, fit_intercept, \
-class_weight, max_iter, tol, random_state, verbose
-        As in :class:`PrunedLogisticRegression`, except that ``swap``
-        defaults to False here: swapping every level of a long path
-        multiplies its cost, and the path is the fast way to a whole curve.
-        Pass ``swap=True`` (or ``"auto"``) for refined levels.
+    criterion : {"magnitude", "scaled_magnitude", "gradient", \
+"gradient_misclassified", "obd", "obs", "random"} or callable, \
+default="magnitude"
+        How coefficients are scored, as in :class:`PrunedLogisticRegression`.
+    granularity : {"weight", "feature"}, default="weight"
+        Prune single coefficients or whole features, as in
+        :class:`PrunedLogisticRegression`.
+    n_iter : int >= 1, default=10
+        Geometric rounds from the dense model down to the smallest level,
+        merged with the levels.
+    refit : bool, default=True
+        Refit the kept coefficients after every round, as in
+        :class:`PrunedLogisticRegression`.
+    swap : bool or "auto", default=False
+        As in :class:`PrunedLogisticRegression`, except that it defaults to
+        False here: swapping every level of a long path multiplies its cost,
+        and the path is the fast way to a whole curve. Pass ``swap=True`` (or
+        ``"auto"``) for refined levels.
+    C : float, default=1.0
+        Inverse of L2 regularisation strength, as in
+        :class:`PrunedLogisticRegression`.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (never pruned, never penalised).
+    class_weight : dict or "balanced", default=None
+        Weights per class, as in ``LogisticRegression``.
     sample_weight : array-like of shape (n_samples,), default=None
+        Weights per sample (multiplied by ``class_weight``'s); None weighs
+        every sample 1.
+    max_iter : int, default=100
+        Maximum L-BFGS iterations per fit (the dense fit and each refit).
+    tol : float, default=1e-4
+        Stop a fit when the largest gradient entry is below ``tol``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``criterion="random"``.
+    verbose : int, default=0
+        Print one line per pruning round when positive.
 
     Returns
     -------
@@ -229,6 +261,7 @@ class_weight, max_iter, tol, random_state, verbose
         Coefficients at each level (``n_rows`` is 1 for two classes, else the
         number of classes); exact zeros off the support.
     intercepts : ndarray of shape (n_levels, n_rows)
+        Intercepts at each level (zeros when ``fit_intercept=False``).
     n_iters : ndarray of int of shape (n_levels,)
         Solver iterations spent reaching each level from the one before (the
         first level includes the dense fit).
@@ -296,8 +329,8 @@ default="magnitude"
 
         Magnitude is the default because, with refits between rounds, the
         second-order criteria's edge in a single round does not survive the
-        schedule, and it costs nothing beyond the fit: measured at equal size
-        by ``benchmarks/bench_logistic_accuracy.py`` (``benchmarks/README.md``).
+        schedule, and it costs nothing beyond the fit (measured at equal size
+        in :doc:`/benchmarks`).
 
     granularity : {"weight", "feature"}, default="weight"
         ``"weight"`` ranks single coefficients across classes, ``"feature"``
@@ -308,8 +341,8 @@ default="magnitude"
         same share of what is still alive and masks nest; each round is a
         warm-started refit on a shrinking problem. For a path, these rounds
         run from the dense model down to the smallest level, merged with the
-        levels themselves. ``benchmarks/bench_logistic_accuracy.py`` measures
-        accuracy at equal size for 1, 5 and 10 rounds.
+        levels themselves. Accuracy at equal size for 1, 5 and 10 rounds is
+        measured in :doc:`/benchmarks`.
 
     refit : bool, default=True
         Refit the kept coefficients after every round, warm-started, to the
@@ -334,10 +367,9 @@ default="magnitude"
         classes); ``True`` swaps every level.
 
         On by default because it paid where it was measured, in accuracy and
-        log-loss at equal size for a moderate rise in fit time
-        (``benchmarks/bench_swaps_accuracy.py``) and in the support recovered
-        on abess's simulation (``benchmarks/bench_support_recovery.py``); the
-        figures are in ``benchmarks/README.md``.
+        log-loss at equal size for a moderate rise in fit time and in the
+        support recovered on abess's simulation (measured in
+        :doc:`/benchmarks`).
 
     C : float, default=1.0
         Inverse of L2 regularisation strength, as in ``LogisticRegression``
@@ -345,6 +377,7 @@ default="magnitude"
         intercept not penalised).
 
     fit_intercept : bool, default=True
+        Whether to fit an intercept (never pruned, never penalised).
 
     class_weight : dict or "balanced", default=None
         Weights per class, as in ``LogisticRegression``.
@@ -353,13 +386,16 @@ default="magnitude"
         Maximum L-BFGS iterations per fit (the dense fit and each refit).
 
     tol : float, default=1e-4
-        Stop a fit when the largest gradient entry is below ``tol``.
+        Stop a fit when the largest gradient entry is below ``tol``.""",
+    criteria=CRITERIA,
+)
 
-    random_state : int, RandomState instance or None, default=None
+# The parameters that follow the shared ones (after ``warm_start`` in
+# PrunedLogisticRegression's signature).
+RUN_PARAMETERS_DOC = """\
+random_state : int, RandomState instance or None, default=None
         Seeds ``criterion="random"``.
 
     verbose : int, default=0
         Print one line per pruning round when positive (for the CV estimator:
-        the plan, each finished fold, the choice, then the final rounds).""",
-    criteria=CRITERIA,
-)
+        the plan, each finished fold, the choice, then the final rounds)."""

@@ -101,6 +101,7 @@ class PruningCurveDisplay:
         Returns
         -------
         display : PruningCurveDisplay
+            This display, with ``line_``, ``ax_`` and ``figure_`` set.
         """
         plt = check_matplotlib("PruningCurveDisplay.plot")
         if ax is None:
@@ -141,17 +142,27 @@ class PruningCurveDisplay:
 
         Parameters
         ----------
-        levels, scores, std, level_name, score_name
-            As in the constructor.
+        levels : array-like of shape (n_levels,)
+            The x values: kept counts, or prune ratios.
+        scores : array-like of shape (n_levels,)
+            The score at each level.
+        std : array-like of shape (n_levels,), default=None
+            Spread of the score at each level, drawn as a band.
+        level_name : str, default="kept count"
+            Label of the x axis.
+        score_name : str, default="score"
+            Label of the y axis.
         name : str, default=None
             Legend entry.
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : PruningCurveDisplay
+            The drawn display.
         """
         display = cls(
             levels=levels,
@@ -177,12 +188,15 @@ class PruningCurveDisplay:
         name : str, default=None
             Legend entry; defaults to the estimator's class name.
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : PruningCurveDisplay
+            The drawn display: ``mean_test_score`` against the kept count (or
+            the searched parameter), with ``std_test_score`` as the band.
         """
         results = getattr(estimator, "cv_results_", None)
         if results is None:

@@ -243,9 +243,7 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         (a few floats more buy accuracy at 4 bits), the matrix for a network
         (on clean labels a grid per unit costs more bytes than it buys); pass
         ``"row"`` for a network trained on noisy labels when 4-bit accuracy
-        matters more than size. Measured by ``benchmarks/bench_quantization.py``
-        and ``benchmarks/bench_defaults_noise.py``; the figures are in the
-        README's "Quantization" section.
+        matters more than size (measured in :doc:`/user_guide/quantization`).
 
     refit : bool, default=False
         With the codes fixed, refit the stored parameters (the codebook, or
@@ -358,13 +356,16 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
         **fit_params : dict
             Passed to the estimator's ``fit``.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         fit_params = route_fit_params(self, fit_params)
         X, y = validate_fit_data(self, X, y)

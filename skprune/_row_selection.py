@@ -358,8 +358,10 @@ def coverage_rows(
 
 
 def _row(X, i):
-    row = X[i]
-    return row.toarray().ravel() if sparse.issparse(row) else np.asarray(row)
+    # ``X[[i]]``, a 1 x n slice: scipy before 1.11 cannot take a 1-d row of a
+    # sparse *array* (``X[i]`` raises there)
+    row = X[[i]]
+    return row.toarray().ravel() if sparse.issparse(row) else np.asarray(row).ravel()
 
 
 def squared_distances_to(X, sq_norms, point, point_sq_norm):

@@ -132,8 +132,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
         What each rule buys against random rows of the same size, in
         accuracy and in test log-loss, clean and with flipped labels, is
-        measured by ``benchmarks/bench_data_efficiency.py`` (see the
-        README's table).
+        measured in :doc:`/user_guide/row_pruning`.
 
     stratify : bool, default=True
         Classification: split the kept count over classes in proportion to
@@ -189,7 +188,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         ``True`` needs one of the two sampling rules. It
         buys accuracy under label noise and costs calibration: on clean
         labels the kept set looks separable and the probabilities become
-        overconfident (``benchmarks/bench_data_efficiency.py``, README).
+        overconfident (measured in :doc:`/user_guide/row_pruning`).
 
     cv : int, cross-validation generator or iterable, default=5
         Folds of the out-of-fold scoring; an int gives ``StratifiedKFold``
@@ -239,16 +238,18 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
 
     See Also
     --------
-    imblearn.under_sampling.InstanceHardnessThreshold : Drops hard rows by
-        out-of-fold probability.
+    CoefficientPruner : Prunes a model's coefficients instead of its rows.
 
     Notes
     -----
+    imbalanced-learn's ``imblearn.under_sampling.InstanceHardnessThreshold``
+    likewise drops rows by out-of-fold probability (the hard ones).
+
     Model-based scores come from a pilot model or from out-of-fold models
     (``score_by``): a row is never judged by a model that saw it, except the
     pilot rows by the pilot model. k-center and herding never build an
@@ -425,6 +426,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             ``"el2n"``: the same rows and weights as the array in memory for
             the same seed).
         y : array-like or dask array of shape (n_samples,)
+            Target values (a dask array only with a dask ``X``).
         **fit_params : dict
             Passed to the estimator's ``fit``, row-aligned ones (arrays of
             length ``n_samples``, ``sample_weight`` among them) subset with the
@@ -436,6 +438,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         fit_params = route_fit_params(self, fit_params)
         if is_dask_collection(X):
@@ -491,12 +494,19 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to resample (a DataFrame or a list comes back as one).
         y : array-like of shape (n_samples,)
+            Target values; a one-vs-all label indicator of shape
+            (n_samples, n_classes) is taken for a classifier, as
+            imbalanced-learn does, and comes back as given.
 
         Returns
         -------
         X_resampled : {ndarray, sparse matrix} of shape (n_keep, n_features)
-        y_resampled : ndarray of shape (n_keep,)
+            The kept rows of ``X``, in their original order and container.
+        y_resampled : ndarray of shape (n_keep,) or (n_keep, n_classes)
+            The targets of the kept rows, in the container ``y`` was given in
+            (rows of the indicator for a one-vs-all target).
         """
         if is_dask_collection(X) or is_dask_collection(y):
             raise TypeError(
@@ -529,10 +539,14 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         Parameters
         ----------
         input_features : array-like of str or None, default=None
+            Input feature names. When None, ``feature_names_in_`` if defined,
+            else ``["x0", "x1", ..., "x(n_features_in_ - 1)"]``; when given,
+            they must match ``feature_names_in_`` if defined.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
+            The input feature names, unchanged.
         """
         check_is_fitted(self, "sample_mask_")
         return _check_feature_names_in(self, input_features)

@@ -108,6 +108,7 @@ def to_onnx(model, X=None, **kwargs):
     Returns
     -------
     onnx_model : onnx.ModelProto
+        The converted model, as ``skl2onnx.to_onnx`` returns it.
     """
     return skl2onnx.to_onnx(model, X, **kwargs)
 

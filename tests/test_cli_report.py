@@ -1,4 +1,4 @@
-"""The command's tables: a table per scorer, the references last, what the README
+"""The command's tables: a table per scorer, the references last, what the user guide
 shows (skprune._cli.report)."""
 
 import contextlib
@@ -98,13 +98,14 @@ def test_reference_rows_in_tables_and_files(iris_scored):
     )
 
 
-README = Path(__file__).parent.parent / "README.md"
+# the transcripts of the command in the user guide
+GUIDE = Path(__file__).parent.parent / "docs" / "user_guide" / "command_line.md"
 
 
-def readme_output_blocks():
-    """The README's unlabelled code blocks that show what the command prints."""
+def guide_output_blocks():
+    """The guide's unlabelled code blocks that show what the command prints."""
     blocks, block, language = [], None, None
-    for line in README.read_text().splitlines():
+    for line in GUIDE.read_text().splitlines():
         if line.startswith("```") and block is None:
             block, language = [], line[3:].strip()
         elif line.startswith("```"):
@@ -136,8 +137,8 @@ def same_table(printed, shown, tolerance=0.01):
     [[], ["--kind", "compress", "--scoring", "accuracy", "f1"]],
     ids=["demo", "compress"],
 )
-def test_readme_shows_what_the_command_prints(args, tmp_path, capsys, run_cli):
-    shown = [b for b in readme_output_blocks() if ("compression" in b) == bool(args)]
+def test_guide_shows_what_the_command_prints(args, tmp_path, capsys, run_cli):
+    shown = [b for b in guide_output_blocks() if ("compression" in b) == bool(args)]
     assert len(shown) == 1
     code, out, _ = run_cli([*args, "--out", str(tmp_path)], capsys)
     assert code == 0

@@ -1,4 +1,5 @@
-"""Every notebook runs top to bottom, so none can rot, and is stored executed,
+"""Every notebook runs top to bottom (in the documentation build, and here as
+a slow test), so none can rot, and is stored executed,
 with its outputs and plots, so a reader on GitHub sees what it shows."""
 
 import re
@@ -9,7 +10,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "docs" / "examples").glob("*.ipynb"))
 
 # a backend forced in the notebook (Agg) shows no plot; a private module is
 # not an API a reader can rely on
@@ -22,6 +23,9 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 3
 
 
+# the documentation build executes every notebook (myst-nb, errors fail the
+# build), and CI runs that build; here it is a slow test, for a run by hand
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)

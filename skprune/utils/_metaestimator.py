@@ -155,6 +155,7 @@ class DelegatingPredictorMixin:
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The inner estimator's predictions.
         """
         return self._delegate("predict", X)
 
@@ -170,6 +171,7 @@ class DelegatingPredictorMixin:
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            The class probabilities, columns in the order of ``classes_``.
         """
         return self._delegate("predict_proba", X)
 
@@ -185,6 +187,7 @@ class DelegatingPredictorMixin:
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            The log class probabilities, columns in the order of ``classes_``.
         """
         return self._delegate("predict_log_proba", X)
 
@@ -200,6 +203,7 @@ class DelegatingPredictorMixin:
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The inner estimator's decision function values.
         """
         return self._delegate("decision_function", X)
 
@@ -213,11 +217,15 @@ class DelegatingPredictorMixin:
             On a dask array, accuracy (a classifier) or R^2 (a regressor)
             computed chunk by chunk.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            True targets of ``X``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the inner estimator's ``score`` (or to
+            the chunked score of a dask array).
 
         Returns
         -------
         score : float
+            The inner estimator's score of ``X`` against ``y``.
         """
         if is_dask_collection(X):
             check_is_fitted(self, "estimator_")
@@ -239,6 +247,7 @@ class DelegatingPredictorMixin:
         Returns
         -------
         routing : MetadataRouter
+            A ``MetadataRouter`` encapsulating the routing information.
         """
         return MetadataRouter(owner=self).add(
             estimator=self.estimator,

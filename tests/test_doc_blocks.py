@@ -1,9 +1,11 @@
-"""README.md's python code blocks run as written, top to bottom.
+"""The python code blocks of README.md and of the user guide (``docs/``) run
+as written, top to bottom.
 
-Every ```python block is executed in README order in one fresh namespace, as a
-user pasting them into one session would (a block may use names an earlier
-one defined). A block holding ``if __name__ == "__main__":`` is a script: it
-runs on its own, in a subprocess, as a user would save and run it.
+Every ```python block of a page is executed in the page's order in one fresh
+namespace per page, as a user pasting them into one session would (a block
+may use names an earlier one defined). A block holding
+``if __name__ == "__main__":`` is a script: it runs on its own, in a
+subprocess, as a user would save and run it.
 
 Printed output shown in the README is checked too: a whole-line comment right
 after a one-line ``print(...)`` is the line that print writes, e.g.
@@ -30,27 +32,35 @@ from pathlib import Path
 import pytest
 from threadpoolctl import threadpool_limits
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+# the pages whose python blocks run: the README, then the guide's pages
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [p for p in PAGES if "_build" not in p.parts]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 SCRIPT_GUARD = re.compile(r"^if __name__ == [\"']__main__[\"']:", re.MULTILINE)
 
 
-def python_blocks():
-    """``(number, README line, code)`` of every python block, in order."""
-    text = README.read_text(encoding="utf-8")
+def python_blocks(page=README):
+    """``(number, line, code)`` of every python block of ``page``, in order."""
+    text = page.read_text(encoding="utf-8")
     return [
         (number, text.count("\n", 0, match.start()) + 2, match.group(1))
         for number, match in enumerate(FENCE.finditer(text), start=1)
     ]
 
 
+def page_name(page):
+    return page.relative_to(ROOT).as_posix()
+
+
 def is_script(code):
     return SCRIPT_GUARD.search(code) is not None
 
 
-def label(number, line, code):
+def label(number, line, code, page=README):
     first = code.strip().splitlines()[0]
-    return f"README python block {number} (README.md line {line}: {first!r})"
+    return f"python block {number} ({page_name(page)} line {line}: {first!r})"
 
 
 def expected_output(code):
@@ -85,7 +95,17 @@ def check_output(where, code, stdout):
 
 
 SESSION = [block for block in python_blocks() if not is_script(block[2])]
-SCRIPTS = [block for block in python_blocks() if is_script(block[2])]
+SCRIPTS = [
+    (page, *block)
+    for page in PAGES
+    for block in python_blocks(page)
+    if is_script(block[2])
+]
+SESSION_PAGES = [
+    page
+    for page in PAGES
+    if any(not is_script(block[2]) for block in python_blocks(page))
+]
 
 
 def test_readme_has_python_blocks_and_shows_the_quickstart_output():
@@ -94,8 +114,16 @@ def test_readme_has_python_blocks_and_shows_the_quickstart_output():
     assert any("features kept" in line for line in expected_output(quickstart))
 
 
-def test_readme_blocks_run_in_order_in_one_session(tmp_path, monkeypatch):
-    for module in sorted(set().union(*(imported_modules(b[2]) for b in SESSION))):
+def test_the_user_guide_pages_are_run():
+    names = {page_name(page) for page in SESSION_PAGES}
+    assert "docs/user_guide/coefficient_pruning.md" in names
+    assert "docs/user_guide/deployment.md" in names
+
+
+@pytest.mark.parametrize("page", SESSION_PAGES, ids=page_name)
+def test_page_blocks_run_in_order_in_one_session(page, tmp_path, monkeypatch):
+    session = [b for b in python_blocks(page) if not is_script(b[2])]
+    for module in sorted(set().union(*(imported_modules(b[2]) for b in session))):
         pytest.importorskip(module)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)
@@ -107,8 +135,8 @@ def test_readme_blocks_run_in_order_in_one_session(tmp_path, monkeypatch):
     namespace = {"__name__": "__main__"}
     with threadpool_limits(limits=1), contextlib.ExitStack() as cleanup:
         cleanup.callback(plt.close, "all")
-        for number, line, code in SESSION:
-            where = label(number, line, code)
+        for number, line, code in session:
+            where = label(number, line, code, page)
             check_output(where, code, run_in(namespace, where, code))
 
 
@@ -128,9 +156,11 @@ def run_in(namespace, where, code):
 
 
 @pytest.mark.parametrize(
-    "number, line, code", SCRIPTS, ids=[f"block{block[0]}" for block in SCRIPTS]
+    "page, number, line, code",
+    SCRIPTS,
+    ids=[f"{page_name(block[0])}-block{block[1]}" for block in SCRIPTS],
 )
-def test_readme_script_runs(number, line, code, tmp_path, monkeypatch):
+def test_script_runs(page, number, line, code, tmp_path, monkeypatch):
     for module in sorted(imported_modules(code)):
         pytest.importorskip(module)
     if "dask" in imported_modules(code):
@@ -138,8 +168,8 @@ def test_readme_script_runs(number, line, code, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(variable, "1")
-    where = label(number, line, code)
-    script = tmp_path / f"readme_block_{number}.py"
+    where = label(number, line, code, page)
+    script = tmp_path / f"block_{number}.py"
     script.write_text(code, encoding="utf-8")
     try:
         result = subprocess.run(
