@@ -12,6 +12,12 @@ import os
 import sys
 from pathlib import Path
 
+# The notebooks' arrays are small: one BLAS thread per kernel. With a thread
+# per core, a network's many small products spend their time in thread
+# hand-offs (notebook 04 ran several times slower on 2 cores).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
 
@@ -90,7 +96,11 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
-    "secondary_sidebar_items": ["page-toc"],
+    # the guide's and the benchmarks' wide tables get the page's whole width
+    "secondary_sidebar_items": {
+        "user_guide/*": [],
+        "benchmarks": [],
+    },
 }
 # an explicit mode: with none, the theme's script logs "Got invalid theme
 # mode" to the console on a browser's first visit

@@ -17,8 +17,8 @@ Options:
 ``key``
     Where the rows are in the file: a top-level list of dicts (``rows`` by
     default), or a dotted path into nested dicts (``summary.logistic``). A
-    dict of figures gives one row per entry, with the fields ``name`` and
-    ``value``.
+    dict of figures gives one row per figure, with the fields ``name`` (the
+    keys down to it, joined by " / ") and ``value``.
 ``columns``
     The columns shown, in order, each ``field`` or ``field=Header``; all
     fields of the first row by default.
@@ -54,12 +54,22 @@ def load_rows(path, key):
         if not isinstance(data, dict) or part not in data:
             raise ExtensionError(f"{path.name}: no {key!r} in the file")
         data = data[part]
-    if isinstance(data, dict) and not any(isinstance(v, dict) for v in data.values()):
-        # a dict of figures: one row per entry
-        data = [{"name": name, "value": value} for name, value in data.items()]
+    if isinstance(data, dict):
+        # a dict of figures, nested or not: one row per figure
+        data = [{"name": name, "value": value} for name, value in flatten(data)]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise ExtensionError(f"{path.name}: {key!r} is not a list of rows")
     return payload, data
+
+
+def flatten(data, prefix=()):
+    """``(name, value)`` of every leaf of nested dicts, the names joined by
+    " / " (``times / full fit / median``)."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from flatten(value, (*prefix, str(key)))
+        else:
+            yield " / ".join((*prefix, str(key))), value
 
 
 def parse_columns(text):
