@@ -1,6 +1,10 @@
 """PruningCurveDisplay: score against kept size, scikit-learn's Display way."""
 
+import textwrap
+
 import numpy as np
+
+from .utils._docstrings import Substitution
 
 
 def check_matplotlib(caller):
@@ -16,6 +20,26 @@ def check_matplotlib(caller):
     return plt
 
 
+# the parameters of a curve, which the class and ``from_path`` share
+_CURVE_PARAMETERS = """\
+levels : array-like of shape (n_levels,)
+    The x values: kept counts, or prune ratios.
+scores : array-like of shape (n_levels,)
+    The score at each level (for cross-validation, the mean over folds).
+std : array-like of shape (n_levels,), default=None
+    Spread of the score at each level, drawn as a band.
+level_name : str, default="kept count"
+    Label of the x axis.
+score_name : str, default="score"
+    Label of the y axis."""
+
+
+def _curve_parameters(indent):
+    """The fragment indented for a docstring's parameter list at ``indent``."""
+    return textwrap.indent(_CURVE_PARAMETERS, " " * indent).lstrip()
+
+
+@Substitution(curve_parameters=_curve_parameters(4))
 class PruningCurveDisplay:
     """Pruning curve: a score against how much of the model is kept.
 
@@ -27,16 +51,7 @@ class PruningCurveDisplay:
 
     Parameters
     ----------
-    levels : array-like of shape (n_levels,)
-        The x values: kept counts, or prune ratios.
-    scores : array-like of shape (n_levels,)
-        The score at each level (for CV, the mean over folds).
-    std : array-like of shape (n_levels,), default=None
-        Spread of the score at each level, drawn as a band.
-    level_name : str, default="kept count"
-        Label of the x axis.
-    score_name : str, default="score"
-        Label of the y axis.
+    %(curve_parameters)s
     estimator_name : str, default=None
         Legend entry.
 
@@ -125,6 +140,7 @@ class PruningCurveDisplay:
         return self
 
     @classmethod
+    @Substitution(curve_parameters=_curve_parameters(8))
     def from_path(
         cls,
         levels,
@@ -142,16 +158,7 @@ class PruningCurveDisplay:
 
         Parameters
         ----------
-        levels : array-like of shape (n_levels,)
-            The x values: kept counts, or prune ratios.
-        scores : array-like of shape (n_levels,)
-            The score at each level.
-        std : array-like of shape (n_levels,), default=None
-            Spread of the score at each level, drawn as a band.
-        level_name : str, default="kept count"
-            Label of the x axis.
-        score_name : str, default="score"
-            Label of the y axis.
+        %(curve_parameters)s
         name : str, default=None
             Legend entry.
         ax : matplotlib Axes, default=None
