@@ -35,7 +35,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.mathjax",
     "numpydoc",
     "myst_nb",
     "benchtables",
@@ -80,7 +79,7 @@ intersphinx_mapping = {
     ),
 }
 
-myst_enable_extensions = ["colon_fence", "dollarmath"]
+myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 # the notebooks are run at every build; an error in one fails the build
 # (SKPRUNE_DOCS_EXECUTE=off shows their stored outputs, for a quick look)

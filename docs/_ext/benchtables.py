@@ -173,8 +173,16 @@ class BenchTable(Directive):
             index, column, values = (
                 p.strip() for p in self.options["pivot"].split(",")
             )
+            absent = [
+                f for f in (index, column, values) if all(f not in r for r in rows)
+            ]
+            if absent or any(index not in r or column not in r for r in rows):
+                raise self.error(f"bench-table: {name} has no column {absent}")
             rows, pivoted = pivot(rows, index, column, values)
             renames = dict(columns)
+            unknown = set(renames) - {index, *pivoted}
+            if unknown:
+                raise self.error(f"bench-table: nothing to rename {sorted(unknown)}")
             columns = [(index, renames.get(index, index))]
             columns += [(c, renames.get(c, c)) for c in pivoted]
         if not columns:
