@@ -171,7 +171,7 @@ def _fmt(value):
 def _script_path():
     """The running script as ``benchmarks/bench_X.py``."""
     script = Path(sys.argv[0])
-    return f"{script.parent.name}/{script.name}" if script.name else "python"
+    return f"{script.parent.name}/{script.name}"
 
 
 def write_json(path, payload):

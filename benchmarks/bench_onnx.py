@@ -218,37 +218,28 @@ def inference(X, y, hidden, max_iter, repeats, n_rows, seed=0):
     sample = X_big[:1]
     logistic = LogisticRegression(max_iter=1000).fit(X_tr, y_tr)
     dense = network(hidden, seed, max_iter).fit(X_tr, y_tr)
+
+    def pruned_graph(model, **params):
+        """skprune's graph of ``model`` pruned with ``params`` (prefit)."""
+        pruner = CoefficientPruner(model, prefit=True, **params).fit(X_tr, y_tr)
+        return skprune.onnx.to_onnx(pruner, sample, options={"zipmap": False})
+
     graphs = {
         "logistic dense (skl2onnx)": skl2onnx.to_onnx(
             logistic, sample, options={"zipmap": False}
         ),
-        "logistic dense (skprune)": skprune.onnx.to_onnx(
-            CoefficientPruner(logistic, prune_ratio=0.0, prefit=True).fit(X_tr, y_tr),
-            sample,
-            options={"zipmap": False},
-        ),
-        "logistic 10% of features (skprune)": skprune.onnx.to_onnx(
-            CoefficientPruner(
-                logistic, prune_ratio=0.9, granularity="feature", prefit=True
-            ).fit(X_tr, y_tr),
-            sample,
-            options={"zipmap": False},
+        "logistic dense (skprune)": pruned_graph(logistic, prune_ratio=0.0),
+        "logistic 10% of features (skprune)": pruned_graph(
+            logistic, prune_ratio=0.9, granularity="feature"
         ),
         "mlp dense (skl2onnx)": skl2onnx.to_onnx(
             dense, sample, options={"zipmap": False}
         ),
-        "mlp dense (skprune)": skprune.onnx.to_onnx(
-            CoefficientPruner(dense, prune_ratio=0.0, prefit=True).fit(X_tr, y_tr),
-            sample,
-            options={"zipmap": False},
-        ),
+        "mlp dense (skprune)": pruned_graph(dense, prune_ratio=0.0),
     }
     for share in (0.25, 0.5):
-        pruner = CoefficientPruner(
-            dense, prune_ratio=share, granularity="neuron", prefit=True
-        ).fit(X_tr, y_tr)
-        graphs[f"mlp {share:.0%} of units removed (skprune)"] = skprune.onnx.to_onnx(
-            pruner, sample, options={"zipmap": False}
+        graphs[f"mlp {share:.0%} of units removed (skprune)"] = pruned_graph(
+            dense, prune_ratio=share, granularity="neuron"
         )
     sessions = {name: session(onx, threads=1) for name, onx in graphs.items()}
     for sess in sessions.values():

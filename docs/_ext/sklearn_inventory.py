@@ -35,22 +35,21 @@ def _public_module(obj):
             break
         public.append(part)
     module = ".".join(public)
-    return (
-        module
-        if hasattr(importlib.import_module(module), obj.__name__)
-        else (obj.__module__)
-    )
+    if hasattr(importlib.import_module(module), obj.__name__):
+        return module
+    return obj.__module__
 
 
 def write_inventory(path):
     """Write the inventory (format version 2) to ``path``; return ``path``."""
+    objects = public_objects()
     lines = [
         f"{name} py:{role} 1 modules/generated/{name}.html#$ -"
-        for name, role in public_objects()
+        for name, role in objects
     ]
     lines += [
         f"{module} py:module 1 api/{module}.html#module-$ -"
-        for module in sorted({name.rsplit(".", 1)[0] for name, _ in public_objects()})
+        for module in sorted({name.rsplit(".", 1)[0] for name, _ in objects})
     ]
     header = (
         "# Sphinx inventory version 2\n"
