@@ -7,9 +7,8 @@ beside it, so no figure is copied by hand. In a MyST page::
 
     ```{bench-table} bench_osmac.json
     :key: summary
-    :columns: design, r, uniform, skprune mmse=mmse
-    :where: r=100
-    :floatfmt: .3f
+    :pivot: design, r, mmse / OSMAC mMSE
+    :floatfmt: .2f
     ```
 
 Options:
@@ -22,9 +21,6 @@ Options:
 ``columns``
     The columns shown, in order, each ``field`` or ``field=Header``; all
     fields of the first row by default.
-``where``
-    Keep only the rows whose fields equal these values:
-    ``field=value; field=value``, compared as text.
 ``pivot``
     ``index, columns, values``: one row per ``index`` value, one column per
     ``columns`` value, each cell the mean of ``values`` over the rows that
@@ -151,7 +147,6 @@ class BenchTable(Directive):
     option_spec = {
         "key": directives.unchanged,
         "columns": directives.unchanged,
-        "where": directives.unchanged,
         "pivot": directives.unchanged,
         "floatfmt": directives.unchanged,
     }
@@ -164,10 +159,8 @@ class BenchTable(Directive):
         env = self.state.document.settings.env
         env.note_dependency(str(path))
         payload, rows = load_rows(path, self.options.get("key", "rows"))
-        for field, value in parse_pairs(self.options.get("where", "")).items():
-            rows = [r for r in rows if str(r.get(field)) == value]
         if not rows:
-            raise self.error(f"bench-table: no row of {name} matches")
+            raise self.error(f"bench-table: {name} has no rows there")
         columns = parse_columns(self.options.get("columns", ""))
         if "pivot" in self.options:
             index, column, values = (
