@@ -6,5 +6,5 @@ import importlib.util
 collect_ignore = (
     []
     if all(importlib.util.find_spec(name) for name in ("skl2onnx", "onnx"))
-    else ["skprune/onnx.py", "skprune/_onnx_graph.py"]
+    else ["skprune/onnx"]
 )

@@ -17,15 +17,8 @@ Every method sees the same split and the same k; timings are interleaved
     python benchmarks/bench_coefficient_pruner.py [--quick] [--out FILE.json]
 """
 
+import _harness as harness
 import numpy as np
-from _harness import (
-    parse_args,
-    print_table,
-    run_interleaved,
-    standardized_split,
-    time_summary,
-    write_json,
-)
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.feature_selection import RFE, SelectFromModel
 from sklearn.linear_model import LogisticRegression
@@ -69,28 +62,28 @@ def methods_for(k):
 
 
 def main():
-    args = parse_args(__doc__)
+    args = harness.parse_args(__doc__)
     repeats = args.repeats or (1 if args.quick else 5)
     datasets = {"wine": load_wine} if args.quick else DATASETS
     rows = []
     for data_name, loader in datasets.items():
         X, y = loader(return_X_y=True)
-        X_tr, X_te, y_tr, y_te = standardized_split(
+        X_tr, X_te, y_tr, y_te = harness.standardized_split(
             X, y, 0, test_size=0.3, drop_constant=False
         )
         for fraction in KEPT:
             k = max(1, round(fraction * X.shape[1]))
             models = methods_for(k)
-            runs = run_interleaved(
+            runs = harness.run_interleaved(
                 {
                     name: (lambda m=m, X=X_tr, y=y_tr: m.fit(X, y))
                     for name, m in models.items()
                 },
                 repeats,
             )
-            rfe_time = time_summary(runs["RFE step=1"]["times"])["median"]
+            rfe_time = harness.time_summary(runs["RFE step=1"]["times"])["median"]
             for name, run in runs.items():
-                t = time_summary(run["times"])
+                t = harness.time_summary(run["times"])
                 rows.append(
                     {
                         "data": data_name,
@@ -104,12 +97,14 @@ def main():
                         "time/RFE": t["median"] / rfe_time,
                     }
                 )
-    print_table(rows, ["data", "kept", "k", "method", "test_acc", "time_s", "time/RFE"])
+    harness.print_table(
+        rows, ["data", "kept", "k", "method", "test_acc", "time_s", "time/RFE"]
+    )
     summary = {}
     for row in rows:
         summary.setdefault(row["method"], []).append(row["test_acc"])
     print("\nmean test accuracy over data sets and kept fractions:")
-    print_table(
+    harness.print_table(
         sorted(
             (
                 {"method": m, "mean_test_acc": float(np.mean(v))}
@@ -119,7 +114,7 @@ def main():
         ),
         ["method", "mean_test_acc"],
     )
-    write_json(args.out, {"repeats": repeats, "rows": rows})
+    harness.write_json(args.out, {"repeats": repeats, "rows": rows})
 
 
 if __name__ == "__main__":

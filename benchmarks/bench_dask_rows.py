@@ -42,8 +42,8 @@ import sys
 import threading
 import time
 
+import _harness as harness
 import numpy as np
-from _harness import HIDDEN, parse_args, print_table, write_json
 
 N_ROWS = 40_000_000
 N_FEATURES = 20
@@ -212,15 +212,15 @@ def run_scenario(name, strategy, seed, n_rows):
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__.splitlines()[0],
         options=[
             ("--only", dict(default="threads,cluster,pass,full")),
             # one scenario in this process: how main runs each in a fresh one
-            ("--scenario", dict(help=HIDDEN)),
-            ("--strategy", dict(help=HIDDEN)),
-            ("--seed", dict(type=int, default=0, help=HIDDEN)),
-            ("--rows", dict(type=int, default=N_ROWS, help=HIDDEN)),
+            ("--scenario", dict(help=harness.HIDDEN)),
+            ("--strategy", dict(help=harness.HIDDEN)),
+            ("--seed", dict(type=int, default=0, help=harness.HIDDEN)),
+            ("--rows", dict(type=int, default=N_ROWS, help=harness.HIDDEN)),
         ],
         quick="4,000,000 rows, 1 seed",
         repeats="seeds (threads)",
@@ -294,7 +294,7 @@ def main():
         f"({n_rows * N_FEATURES * 8 / 1e9:.1f} GB), chunks of {CHUNK:,} rows, "
         f"{KEEP:.0%} kept"
     )
-    print_table(
+    harness.print_table(
         rows,
         [
             "scenario",
@@ -312,7 +312,7 @@ def main():
     cluster = [r for r in rows if "worker peak MB" in r]
     if cluster:
         print()
-        print_table(
+        harness.print_table(
             cluster,
             [
                 "scenario",
@@ -351,7 +351,7 @@ def main():
                 f"  {scenario}: accuracy {s['accuracy_gain_points']:+.3f} points, "
                 f"log-loss {s['log_loss_change']:+.5f} ({s['seeds']} seeds)"
             )
-    write_json(args.out, {"results": results, "rows": rows, "summary": summary})
+    harness.write_json(args.out, {"results": results, "rows": rows, "summary": summary})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ Models: ``LogisticRegression(max_iter=1000)`` (every strategy x rule) and
 strategy). Rows are scored by a logistic regression for both models
 (``scoring_estimator=LogisticRegression``): 5-fold out-of-fold models fit
 once per split, or a pilot fit once per split and kept fraction, shared by
-every rule through ``skprune._row_choice.choose_rows``, the function
+every rule through ``skprune.rows.selection._choose.choose_rows``, the function
 ``SampleSubsetter.fit`` itself calls (checked on the first split).
 
     python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS]
@@ -34,15 +34,9 @@ every rule through ``skprune._row_choice.choose_rows``, the function
 import sys
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import (
-    flip_labels,
-    parse_args,
-    print_table,
-    standardized_split,
-    write_json,
-)
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -51,10 +45,11 @@ from sklearn.metrics import log_loss
 from threadpoolctl import threadpool_limits
 
 from skprune import SampleSubsetter
-from skprune._row_choice import choose_rows, resolve_keep
-from skprune._row_scoring import RowScoring
-from skprune._row_selection import SELECTORS, allocate
-from skprune._sample_scores import COST_STRATEGIES, STRATEGIES
+from skprune.rows.scoring._plan import RowScoring
+from skprune.rows.scoring._strategies import COST_STRATEGIES, STRATEGIES
+from skprune.rows.selection._choose import choose_rows, resolve_keep
+from skprune.rows.selection._greedy import SELECTORS
+from skprune.utils._arrays import allocate
 
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7)
 # every ranking strategy of the registry (random is the baseline, noise has
@@ -179,10 +174,10 @@ def _run_split(
 ):
     warnings.filterwarnings("ignore")
     rng = np.random.RandomState(seed)
-    X, X_te, y, y_te = standardized_split(
+    X, X_te, y, y_te = harness.standardized_split(
         X_all, y_all, seed, test_size=0.3, drop_constant=False
     )
-    y = flip_labels(y, noise, rng)
+    y = harness.flip_labels(y, noise, rng)
     scout = SampleSubsetter(
         LogisticRegression(max_iter=1000), strategy="margin", random_state=seed
     )
@@ -339,7 +334,7 @@ def summary_columns(fractions):
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__,
         flags=[
             ("--study", "the weighted rule's variants behind the default of a cost")
@@ -399,7 +394,7 @@ def main():
                 "log-loss is worse than random rows'"
             )
             table = summarise(rows, fractions, model_name, noise)
-            print_table(table, columns)
+            harness.print_table(table, columns)
             summary[f"{model_name} {what}"] = table
         print(f"\n{model_name}, keep='auto' of each strategy minus random (pt):")
         for strategy in () if args.study else (*SCORED, "noise"):
@@ -421,7 +416,7 @@ def main():
                 f"{sum(d < 0 for d, _ in per_set)}/{len(per_set)}; worst: "
                 + ", ".join(f"{n} {100 * d:+.1f}" for d, n in worst)
             )
-    write_json(
+    harness.write_json(
         args.out,
         {
             "data": sorted(data),

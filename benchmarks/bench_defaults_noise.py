@@ -30,15 +30,9 @@ alternative's (points) and how many runs the default wins or ties.
 import argparse
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import (
-    flip_labels,
-    parse_args,
-    print_table,
-    standardized_split,
-    write_json,
-)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -97,8 +91,10 @@ def quantized(model, params, X_tr, y_tr, X_te, y_te, seed):
 
 
 def run_one(name, X, y, seed, noise, groups):
-    X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed)
-    y_tr = flip_labels(y_tr, noise, np.random.RandomState(seed), new_class="ordered")
+    X_tr, X_te, y_tr, y_te = harness.standardized_split(X, y, seed)
+    y_tr = harness.flip_labels(
+        y_tr, noise, np.random.RandomState(seed), new_class="ordered"
+    )
     rows = []
 
     def add(choice, what, default, alternative):
@@ -191,7 +187,7 @@ def groups_of(text):
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__,
         options=[
             (
@@ -226,8 +222,8 @@ def main():
                 print(f"[{name} seed {seed} noise {noise:.0%}] {cells}", flush=True)
     summary = summarize(rows)
     print("\ndefault minus alternative, test accuracy in points (clean test labels)")
-    print_table(summary, list(summary[0]))
-    write_json(args.out, {"rows": rows, "summary": summary})
+    harness.print_table(summary, list(summary[0]))
+    harness.write_json(args.out, {"rows": rows, "summary": summary})
 
 
 if __name__ == "__main__":

@@ -30,18 +30,9 @@ out-of-fold probabilities:
 
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import (
-    flip_labels,
-    parse_args,
-    print_table,
-    run_interleaved,
-    standardized_split,
-    time_summary,
-    timed,
-    write_json,
-)
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
@@ -102,11 +93,11 @@ def gaussians(seed):
 
 def real(loader, seed):
     X, y = loader(return_X_y=True)
-    X, X_test, y, y_test = standardized_split(
+    X, X_test, y, y_test = harness.standardized_split(
         X, y, seed, test_size=0.3, drop_constant=False
     )
     # each training label flipped with probability 0.2
-    noisy = flip_labels(y, 0.2, np.random.RandomState(seed), exact=False)
+    noisy = harness.flip_labels(y, 0.2, np.random.RandomState(seed), exact=False)
     return X, y, noisy, X_test, y_test
 
 
@@ -160,7 +151,7 @@ def one_run(X, y, noisy, X_test, y_test):
         return ~sampler.sample_mask_
 
     # alternate the two finders, twice, and keep the median time of each
-    finds = run_interleaved(
+    finds = harness.run_interleaved(
         {
             "cleanlab": cleanlab_find,
             "skprune": lambda: skprune_find(prune_ratio="auto"),
@@ -170,10 +161,10 @@ def one_run(X, y, noisy, X_test, y_test):
     cl_flags, sk_flags = finds["cleanlab"]["result"], finds["skprune"]["result"]
     # at cleanlab's count, with the defaults (all rows ranked together)
     same_count = skprune_find(n_keep=n - int(cl_flags.sum()))
-    (cl_model, cl_fit_time) = timed(
+    (cl_model, cl_fit_time) = harness.timed(
         lambda: CleanLearning(model(), cv_n_folds=3).fit(X, noisy)
     )
-    (sk_model, sk_fit_time) = timed(
+    (sk_model, sk_fit_time) = harness.timed(
         lambda: SampleSubsetter(
             model(), strategy="noise", prune_ratio="auto", cv=3
         ).fit(X, noisy)
@@ -193,15 +184,17 @@ def one_run(X, y, noisy, X_test, y_test):
         "acc CleanLearning": float(cl_model.score(X_test, y_test)),
         "acc skprune": float(sk_model.score(X_test, y_test)),
         "acc skprune reweight": float(sk_reweighted.score(X_test, y_test)),
-        "find time cleanlab": time_summary(finds["cleanlab"]["times"])["median"],
-        "find time skprune": time_summary(finds["skprune"]["times"])["median"],
+        "find time cleanlab": harness.time_summary(finds["cleanlab"]["times"])[
+            "median"
+        ],
+        "find time skprune": harness.time_summary(finds["skprune"]["times"])["median"],
         "fit time CleanLearning": cl_fit_time,
         "fit time skprune": sk_fit_time,
     }
 
 
 def main():
-    args = parse_args(__doc__, repeats="seeds")
+    args = harness.parse_args(__doc__, repeats="seeds")
     warnings.filterwarnings("ignore")
     seeds = range(args.repeats or (1 if args.quick else 5))
     designs = dict(list(DESIGNS.items())[:2]) if args.quick else DESIGNS
@@ -219,7 +212,7 @@ def main():
     for row in table:
         row["time ratio (find)"] = row["find time skprune"] / row["find time cleanlab"]
     print(f"seeds={list(seeds)}; means over seeds\n")
-    print_table(
+    harness.print_table(
         table,
         [
             "design",
@@ -232,7 +225,7 @@ def main():
         ],
     )
     print()
-    print_table(
+    harness.print_table(
         table,
         [
             "design",
@@ -245,7 +238,7 @@ def main():
             "time ratio (find)",
         ],
     )
-    write_json(args.out, {"seeds": list(seeds), "rows": rows, "summary": table})
+    harness.write_json(args.out, {"seeds": list(seeds), "rows": rows, "summary": table})
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ sparse-truth logistic model with correlated features, 50 features, 6 true).
 
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, standardized_split, timed, write_json
 from _l1 import l1_accuracy_at, l1_path
 from sklearn.datasets import (
     load_breast_cancer,
@@ -98,7 +98,7 @@ def abess_model(k, n_classes):
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__,
         flags=[("--real", "the 25 offline real data sets of _datasets.py instead")],
         repeats="splits",
@@ -117,7 +117,9 @@ def main():
         for split in range(n_splits):
             # columns constant on the training rows are dropped for every
             # method (abess refuses them)
-            X_tr, X_te, y_tr, y_te = standardized_split(X, y, split, test_size=0.3)
+            X_tr, X_te, y_tr, y_te = harness.standardized_split(
+                X, y, split, test_size=0.3
+            )
             l1 = l1_path(X_tr, y_tr, X_te, y_te, L1_CS, max_iter=2000, refit=True)
             for fraction in KEPT:
                 k = max(1, round(fraction * X.shape[1]))
@@ -129,7 +131,7 @@ def main():
                     ),
                     "abess": abess_model(k, n_classes),
                 }.items():
-                    _, elapsed = timed(model.fit, X_tr, y_tr)
+                    _, elapsed = harness.timed(model.fit, X_tr, y_tr)
                     if name == "abess":
                         proba = model.predict_proba(X_te)
                         if proba.ndim == 1:
@@ -166,12 +168,12 @@ def main():
         {"data": d, "kept": kept, "method": m, "mean_test_acc": float(np.mean(v))}
         for (d, kept, m), v in summary.items()
     ]
-    print_table(table, ["data", "kept", "method", "mean_test_acc"])
+    harness.print_table(table, ["data", "kept", "method", "mean_test_acc"])
     overall = {}
     for row in rows:
         overall.setdefault(row["method"], []).append(row["test_acc"])
     print("\nmean test accuracy over all data sets, fractions and splits:")
-    print_table(
+    harness.print_table(
         sorted(
             (
                 {"method": m, "mean_test_acc": float(np.mean(v)), "n": len(v)}
@@ -188,7 +190,7 @@ def main():
         by_fraction.setdefault(key, []).append(row["test_acc"])
     fractions = sorted({row["kept"] for row in rows}, key=lambda f: float(f[:-1]))
     methods = list(dict.fromkeys(row["method"] for row in rows))
-    print_table(
+    harness.print_table(
         [
             {"method": m, **{f: float(np.mean(by_fraction[f, m])) for f in fractions}}
             for m in methods
@@ -203,7 +205,7 @@ def main():
         ours = means[data, kept, "skprune default"]
         if value > ours:
             print(f"  {data:24s} {kept:>4s}  {method:20s} {value - ours:+.4f}")
-    write_json(args.out, {"splits": n_splits, "rows": rows, "summary": table})
+    harness.write_json(args.out, {"splits": n_splits, "rows": rows, "summary": table})
 
 
 if __name__ == "__main__":

@@ -28,15 +28,8 @@ accuracy is test accuracy averaged over the levels.
 import warnings
 from functools import partial
 
+import _harness as harness
 import numpy as np
-from _harness import (
-    parse_args,
-    print_table,
-    run_interleaved,
-    standardized_split,
-    time_summary,
-    write_json,
-)
 from _l1 import l1_accuracy_at, l1_path
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -80,14 +73,14 @@ def l1_scores(X, y, X_te, y_te, levels, solver):
 
 
 def main():
-    args = parse_args(__doc__)
+    args = harness.parse_args(__doc__)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     n_samples = 4000 if args.quick else 20000
     repeats = args.repeats or (1 if args.quick else 5)
     X, y = make_classification(
         n_samples, 200, n_informative=10, n_redundant=10, random_state=0
     )
-    X_tr, X_te, y_tr, y_te = standardized_split(
+    X_tr, X_te, y_tr, y_te = harness.standardized_split(
         X, y, 0, stratify=False, drop_constant=False
     )
     levels = sorted({round(k) for k in np.geomspace(200, 2, 20)}, reverse=True)
@@ -97,19 +90,21 @@ def main():
         "L1 saga path, warm, 30 C": partial(l1_scores, solver="saga"),
         "L1 liblinear, 30 C": partial(l1_scores, solver="liblinear"),
     }
-    runs = run_interleaved(
+    runs = harness.run_interleaved(
         {
             name: (lambda f=f: f(X_tr, y_tr, X_te, y_te, levels))
             for name, f in methods.items()
         },
         repeats,
     )
-    ours = time_summary(runs["skprune logistic_pruning_path"]["times"])["median"]
+    ours = harness.time_summary(runs["skprune logistic_pruning_path"]["times"])[
+        "median"
+    ]
     # levels where every method has a model: an L1 grid often skips small k
     common = ~np.any([np.isnan(run["result"]) for run in runs.values()], axis=0)
     rows = []
     for name, run in runs.items():
-        t = time_summary(run["times"])
+        t = harness.time_summary(run["times"])
         rows.append(
             {
                 "method": name,
@@ -125,7 +120,7 @@ def main():
             }
         )
     print(f"n_samples={n_samples}, p=200, levels={levels}, repeats={repeats}\n")
-    print_table(
+    harness.print_table(
         rows,
         [
             "method",
@@ -138,14 +133,14 @@ def main():
         ],
     )
     print("\naccuracy per level:")
-    print_table(
+    harness.print_table(
         [
             {"k": k, **{name: run["result"][i] for name, run in runs.items()}}
             for i, k in enumerate(levels)
         ],
         ["k", *runs],
     )
-    write_json(
+    harness.write_json(
         args.out,
         {
             "levels": levels,

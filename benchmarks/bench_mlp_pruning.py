@@ -33,17 +33,9 @@ import sys
 import time
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import (
-    parse_args,
-    print_table,
-    run_interleaved,
-    standardized_split,
-    time_summary,
-    timed,
-    write_json,
-)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
@@ -153,15 +145,17 @@ def torch_prune_and_tune(dense, X, y, fraction, epochs, seed):
 
 def time_predict(models, X, repeats):
     """The median seconds of each model's ``predict(X)``, timed alternately."""
-    runs = run_interleaved(
+    runs = harness.run_interleaved(
         {name: (lambda m=model: m.predict(X)) for name, model in models.items()},
         repeats,
     )
-    return {name: time_summary(run["times"])["median"] for name, run in runs.items()}
+    return {
+        name: harness.time_summary(run["times"])["median"] for name, run in runs.items()
+    }
 
 
 def run_one(name, X, y, seed, args):
-    X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed)
+    X_tr, X_te, y_tr, y_te = harness.standardized_split(X, y, seed)
     row = {"data": name, "seed": seed}
     dense = network(seed).fit(X_tr, y_tr)
     row["dense"] = accuracy(dense, X_te, y_te)
@@ -170,7 +164,7 @@ def run_one(name, X, y, seed, args):
     def pruned(**params):
         return CoefficientPruner(dense, prefit=True, **params)
 
-    ours, row["tune_s"] = timed(pruned(prune_ratio=0.9).fit, X_tr, y_tr)
+    ours, row["tune_s"] = harness.timed(pruned(prune_ratio=0.9).fit, X_tr, y_tr)
     row["epochs"] = ours.history_[-1]["n_iter"]
     row["w90"] = ours.score(X_te, y_te)
     row["w90_no_tune"] = (
@@ -228,7 +222,7 @@ COLUMNS = [
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__,
         options=[
             ("--sets", dict(help="comma-separated data set names")),
@@ -267,12 +261,12 @@ def main():
             | {c: float(np.mean([r[c] for r in mine])) for c in COLUMNS if c in mine[0]}
         )
     print("\nmean over seeds, per data set (test accuracy; speed-up = dense / pruned)")
-    print_table(per_set, ["data", *COLUMNS])
+    harness.print_table(per_set, ["data", *COLUMNS])
     overall = {
         c: float(np.mean([r[c] for r in per_set])) for c in COLUMNS if c in per_set[0]
     }
     print("\nmean over data sets")
-    print_table([overall], COLUMNS)
+    harness.print_table([overall], COLUMNS)
     checks = [
         ("90% weights >= dense - 0.5 pt", overall["w90"] >= overall["dense"] - 0.005),
         ("90% weights > scratch, same size", overall["w90"] > overall["w90_scratch"]),
@@ -294,7 +288,7 @@ def main():
     }
     for c, lost in sets_lost.items():
         print(f"sets where w90 is > 0.5 pt below {c}: {len(lost)} {lost}")
-    write_json(
+    harness.write_json(
         args.out,
         {"rows": rows, "per_set": per_set, "overall": overall, "checks": checks},
     )

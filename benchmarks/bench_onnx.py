@@ -34,18 +34,11 @@ Three parts, each on real data that loads offline:
 import pickle
 import warnings
 
+import _harness as harness
 import numpy as np
 import onnxruntime as ort
 import skl2onnx
 from _datasets import load_real_datasets
-from _harness import (
-    parse_args,
-    print_table,
-    run_interleaved,
-    standardized_split,
-    time_summary,
-    write_json,
-)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -129,7 +122,7 @@ def configurations(X_tr, y_tr, hidden, seed, max_iter):
 def equality(datasets, hidden, max_iter, seed=0):
     rows = []
     for data, (X, y) in datasets.items():
-        X_tr, X_te, y_tr, _ = standardized_split(X, y, seed)
+        X_tr, X_te, y_tr, _ = harness.standardized_split(X, y, seed)
         X_te32 = X_te.astype(np.float32)
         models = configurations(X_tr, y_tr, hidden, seed, max_iter)
         for name, model in models.items():
@@ -159,7 +152,7 @@ def stored_bytes(onx):
 def sizes(X, y, hidden, max_iter, seed=0):
     """File sizes of the quantized models against ``n_bytes_`` and the dense
     float32 export."""
-    X_tr, _, y_tr, _ = standardized_split(X, y, seed)
+    X_tr, _, y_tr, _ = harness.standardized_split(X, y, seed)
     sample = X_tr[:1].astype(np.float32)
     dense = network(hidden, seed, max_iter).fit(X_tr, y_tr)
     pruned = CoefficientPruner(dense, prune_ratio=0.9, prefit=True).fit(X_tr, y_tr)
@@ -209,7 +202,7 @@ def sizes(X, y, hidden, max_iter, seed=0):
 
 def inference(X, y, hidden, max_iter, repeats, n_rows, seed=0):
     """onnxruntime time on ``n_rows`` rows: pruned against dense models."""
-    X_tr, X_te, y_tr, _ = standardized_split(X, y, seed)
+    X_tr, X_te, y_tr, _ = harness.standardized_split(X, y, seed)
     rng = np.random.default_rng(seed)
     rows_idx = rng.integers(0, len(X_te), n_rows)
     X_big = (
@@ -244,15 +237,15 @@ def inference(X, y, hidden, max_iter, repeats, n_rows, seed=0):
     sessions = {name: session(onx, threads=1) for name, onx in graphs.items()}
     for sess in sessions.values():
         run_onnx(sess, X_big[:1000])  # warm up
-    runs = run_interleaved(
+    runs = harness.run_interleaved(
         {name: (lambda s=sess: run_onnx(s, X_big)) for name, sess in sessions.items()},
         repeats,
     )
     baseline = {"logistic": "logistic dense (skl2onnx)", "mlp": "mlp dense (skl2onnx)"}
     rows = []
     for name, run in runs.items():
-        t = time_summary(run["times"])
-        base = time_summary(runs[baseline[name.split()[0]]]["times"])["median"]
+        t = harness.time_summary(run["times"])
+        base = harness.time_summary(runs[baseline[name.split()[0]]]["times"])["median"]
         rows.append(
             {
                 "model": name,
@@ -267,7 +260,7 @@ def inference(X, y, hidden, max_iter, repeats, n_rows, seed=0):
 
 
 def main():
-    args = parse_args(__doc__.splitlines()[0], repeats="timing repeats")
+    args = harness.parse_args(__doc__.splitlines()[0], repeats="timing repeats")
     quick = args.quick
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     hidden = (32,) if quick else (128, 64)
@@ -282,7 +275,7 @@ def main():
         "\n1. onnxruntime (float32) against scikit-learn on every test row, "
         f"hidden={hidden}"
     )
-    print_table(
+    harness.print_table(
         equal,
         ["data", "model", "test rows", "labels differing", "gap", "onnx bytes"],
     )
@@ -303,14 +296,14 @@ def main():
     for entry in summary:
         entry[f"gap <= {PROBA_TOL:g}"] = entry["max |proba gap|"] <= PROBA_TOL
     print("\nequality summary over the data sets")
-    print_table(
+    harness.print_table(
         summary,
         ["model", "sets", "rows", "labels differing", "gap", f"gap <= {PROBA_TOL:g}"],
     )
 
     size_rows = sizes(*digits, hidden, max_iter)
     print(f"\n2. file sizes on digits, MLPClassifier{hidden} (bytes)")
-    print_table(
+    harness.print_table(
         size_rows,
         [
             "model",
@@ -331,11 +324,11 @@ def main():
     print(
         f"\n3. onnxruntime prediction on {n_rows:,} rows, 1 thread, {repeats} repeats"
     )
-    print_table(
+    harness.print_table(
         timing, ["model", "time_s", "min_s", "max_s", "time / dense", "onnx bytes"]
     )
 
-    write_json(
+    harness.write_json(
         args.out,
         {
             "hidden": hidden,

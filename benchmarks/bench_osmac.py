@@ -37,8 +37,8 @@ Methods, each with r0 + r rows in all:
 import sys
 import warnings
 
+import _harness as harness
 import numpy as np
-from _harness import parse_args, print_table, write_json
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
@@ -132,7 +132,7 @@ METHODS = {
 
 
 def main():
-    args = parse_args(__doc__, repeats="repetitions")
+    args = harness.parse_args(__doc__, repeats="repetitions")
     repeats = args.repeats or (3 if args.quick else 40)
     designs = DESIGNS[:2] if args.quick else DESIGNS
     r_values = (100, 1000) if args.quick else R_VALUES
@@ -165,8 +165,8 @@ def main():
         f"MSE of beta against the true beta0 ({repeats} repetitions, n = "
         f"{N_ROWS}, pilot r0 = {PILOT}, r0 + r rows in all)"
     )
-    print_table(summary, ["design", "r", *METHODS, *list(summary[0])[-3:]])
-    write_json(args.out, {"repeats": repeats, "rows": rows, "summary": summary})
+    harness.print_table(summary, ["design", "r", *METHODS, *list(summary[0])[-3:]])
+    harness.write_json(args.out, {"repeats": repeats, "rows": rows, "summary": summary})
 
 
 if __name__ == "__main__":

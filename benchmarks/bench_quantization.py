@@ -18,9 +18,9 @@ the dense float64 model and which part of the bytes dominates.
 
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, standardized_split, write_json
 from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -57,7 +57,7 @@ def quantized(model, X_tr, y_tr, X_te, y_te, configs, row, prefix=""):
 
 
 def run_one(name, X, y, seed, network):
-    X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed)
+    X_tr, X_te, y_tr, y_te = harness.standardized_split(X, y, seed)
     rows = []
     linear = LogisticRegression(max_iter=2000).fit(X_tr, y_tr)
     row = {"data": name, "seed": seed, "model": "logistic"}
@@ -103,7 +103,7 @@ def summarize(rows, model, configs):
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__,
         flags=[("--one-network-seed", "the network on the first seed only")],
         repeats="seeds",
@@ -127,11 +127,11 @@ def main():
                 print(f"[{name} seed {seed} {row['model']}] {cells}", flush=True)
     print("\nLogisticRegression: test accuracy minus float64, in points")
     linear = summarize(rows, "logistic", [*LINEAR, *BINARY_REFIT])
-    print_table(linear, list(linear[0]))
+    harness.print_table(linear, list(linear[0]))
     print("\nMLPClassifier (128, 64): test accuracy minus the dense float64 network")
     network = summarize(rows, "mlp", [*NETWORK, "p90", *PRUNED])
-    print_table(network, list(network[0]))
-    write_json(args.out, {"rows": rows, "linear": linear, "network": network})
+    harness.print_table(network, list(network[0]))
+    harness.write_json(args.out, {"rows": rows, "linear": linear, "network": network})
 
 
 if __name__ == "__main__":

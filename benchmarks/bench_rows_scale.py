@@ -32,16 +32,9 @@ of ``--repeats``; min and max in the JSON):
 import sys
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import (
-    parse_args,
-    print_table,
-    run_interleaved,
-    standardized_split,
-    time_summary,
-    write_json,
-)
 from scipy import sparse
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
@@ -50,8 +43,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.svm import SVC
 
 from skprune import SampleSubsetter
-from skprune._row_scoring import RowScoring
-from skprune._sample_scores import STRATEGIES
+from skprune.rows.scoring._plan import RowScoring
+from skprune.rows.scoring._strategies import STRATEGIES
 
 
 def dense_design(n, p, rng):
@@ -97,21 +90,11 @@ def run_logistic(kind, n, repeats):
     rng = np.random.RandomState(0)
     X, y, X_te, y_te = logistic_data(kind, n, rng)
     print(f"{kind}: X {X.shape}, nnz {getattr(X, 'nnz', X.size):,}", file=sys.stderr)
-    fits = run_interleaved(
+    fits = harness.run_interleaved(
         {
             "full fit": lambda rep: LogisticRegression().fit(X, y),
-            "skprune fit": lambda rep: SampleSubsetter(
-                LogisticRegression(),
-                strategy="grand",
-                prune_ratio=0.99,
-                random_state=rep,
-            ).fit(X, y),
-            "uniform fit": lambda rep: SampleSubsetter(
-                LogisticRegression(),
-                strategy="random",
-                prune_ratio=0.99,
-                random_state=rep,
-            ).fit(X, y),
+            "skprune fit": lambda rep: one_percent(X, y, "grand", rep),
+            "uniform fit": lambda rep: one_percent(X, y, "random", rep),
         },
         repeats,
         seeded=True,
@@ -127,7 +110,7 @@ def run_logistic(kind, n, repeats):
         )
         pilot.model  # noqa: B018 -- fit outside the timing
         pilots.append(pilot)
-    passes = run_interleaved(
+    passes = harness.run_interleaved(
         {
             "pass": lambda rep: STRATEGIES["grand"](X, y, pilots[rep]),
             "decision_function": lambda rep: fulls[rep].decision_function(X),
@@ -156,7 +139,7 @@ def run_logistic(kind, n, repeats):
         "uniform": scores_of(uniform, X_te, y_te),
     }
     times = {name: run["times"] for name, run in {**fits, **passes}.items()}
-    med = {k: time_summary(v) for k, v in times.items()}
+    med = {k: harness.time_summary(v) for k, v in times.items()}
     return {
         "shape": list(X.shape),
         "nnz": int(getattr(X, "nnz", X.size)),
@@ -176,7 +159,7 @@ def run_logistic(kind, n, repeats):
 def magic(seed=0):
     data = load_real_datasets(max_rows=None, names=["magic"])
     X, y = data["magic"]
-    return standardized_split(
+    return harness.standardized_split(
         X, y, seed, test_size=None, train_size=15_000, drop_constant=False
     )
 
@@ -193,7 +176,7 @@ def run_svc(repeats):
             random_state=rep,
         ).fit(X, y)
 
-    runs = run_interleaved(
+    runs = harness.run_interleaved(
         {
             "SVC full": lambda rep: SVC().fit(X, y),
             "skprune": pruned("grand"),
@@ -202,7 +185,7 @@ def run_svc(repeats):
         repeats,
         seeded=True,
     )
-    med = {k: time_summary(run["times"]) for k, run in runs.items()}
+    med = {k: harness.time_summary(run["times"]) for k, run in runs.items()}
     return {
         "times": med,
         "fit ratio (skprune / full)": med["skprune"]["median"]
@@ -226,19 +209,26 @@ def run_grid(repeats):
             LogisticRegression(), {"C": [0.01, 0.1, 0.3, 1.0, 3.0, 10.0]}, cv=5
         ),
     }
-    runs = run_interleaved(
+    runs = harness.run_interleaved(
         {name: (lambda make=make: make().fit(X, y)) for name, make in searches.items()},
         repeats,
     )
-    med = {k: time_summary(run["times"]) for k, run in runs.items()}
+    med = {k: harness.time_summary(run["times"]) for k, run in runs.items()}
     return {
         "times": med,
         "ratio (prune_ratio / C)": med["prune_ratio"]["median"] / med["C"]["median"],
     }
 
 
+def one_percent(X, y, strategy, seed):
+    """A logistic regression fit on 1 % of the rows, kept by ``strategy``."""
+    return SampleSubsetter(
+        LogisticRegression(), strategy=strategy, prune_ratio=0.99, random_state=seed
+    ).fit(X, y)
+
+
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__, options=[("--only", dict(default="dense,sparse,svc,grid"))]
     )
     warnings.filterwarnings("ignore")
@@ -273,8 +263,8 @@ def main():
             else:
                 rows.append({"part": part, "figure": key, "value": str(value)})
     print(f"medians of {repeats} repeats [min-max]")
-    print_table(rows, ["part", "figure", "value"])
-    write_json(args.out, {"repeats": repeats, "results": results})
+    harness.print_table(rows, ["part", "figure", "value"])
+    harness.write_json(args.out, {"repeats": repeats, "results": results})
 
 
 if __name__ == "__main__":

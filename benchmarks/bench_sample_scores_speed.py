@@ -17,20 +17,13 @@ Reported: median times and the ratio to ``decision_function``.
 import dataclasses
 import warnings
 
+import _harness as harness
 import numpy as np
 import scipy.sparse as sp
-from _harness import (
-    parse_args,
-    print_table,
-    run_interleaved,
-    time_summary,
-    timed,
-    write_json,
-)
 from sklearn.linear_model import LogisticRegression
 
-from skprune._oof import OutOfFold
-from skprune._sample_scores import STRATEGIES
+from skprune.rows.scoring._scorers import OutOfFold
+from skprune.rows.scoring._strategies import STRATEGIES
 
 
 def make_data(n, p, per_row, seed=0):
@@ -46,7 +39,7 @@ def make_data(n, p, per_row, seed=0):
 
 
 def main():
-    args = parse_args(__doc__)
+    args = harness.parse_args(__doc__)
     warnings.filterwarnings("ignore")
     n, p = (100_000, 1_000) if args.quick else (1_000_000, 10_000)
     repeats = args.repeats or (1 if args.quick else 5)
@@ -62,7 +55,7 @@ def main():
         n_jobs=None,
         fit_params={},
     )
-    fold_models, oof_fit_time = timed(lambda: base.fold_models)
+    fold_models, oof_fit_time = harness.timed(lambda: base.fold_models)
     full = LogisticRegression().fit(X, y)
 
     def strategy_run(name):
@@ -78,11 +71,11 @@ def main():
     methods = {"decision_function (1 call)": lambda: full.decision_function(X)}
     for name in ("margin", "loss", "grand"):
         methods[f"{name} scores"] = strategy_run(name)
-    runs = run_interleaved(methods, repeats)
-    unit = time_summary(runs["decision_function (1 call)"]["times"])["median"]
+    runs = harness.run_interleaved(methods, repeats)
+    unit = harness.time_summary(runs["decision_function (1 call)"]["times"])["median"]
     rows = []
     for name, run in runs.items():
-        t = time_summary(run["times"])
+        t = harness.time_summary(run["times"])
         rows.append(
             {
                 "method": name,
@@ -96,8 +89,8 @@ def main():
         f"X: {n} x {p} CSR, nnz={X.nnz}; out-of-fold fits (5 folds, once): "
         f"{oof_fit_time:.1f} s; repeats={repeats}\n"
     )
-    print_table(rows, ["method", "time_s", "min_s", "max_s", "ratio"])
-    write_json(
+    harness.print_table(rows, ["method", "time_s", "min_s", "max_s", "ratio"])
+    harness.write_json(
         args.out,
         {"n": n, "p": p, "nnz": int(X.nnz), "oof_fit_s": oof_fit_time, "rows": rows},
     )

@@ -21,9 +21,9 @@ import tracemalloc
 import warnings
 from functools import partial
 
+import _harness as harness
 import numpy as np
 import scipy.sparse as sp
-from _harness import parse_args, print_table, run_interleaved, time_summary, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
@@ -58,7 +58,7 @@ def traced_fit(make_model, X, y):
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__, flags=[("--large", "1,000,000 x 2**18, 50 values per row")]
     )
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -74,7 +74,7 @@ def main():
             prune_ratio=0.99
         ),
     }
-    runs = run_interleaved(
+    runs = harness.run_interleaved(
         {name: partial(traced_fit, make, X, y) for name, make in methods.items()},
         repeats,
     )
@@ -83,7 +83,7 @@ def main():
     base_peak = np.median(peaks["LogisticRegression().fit"])
     rows = []
     for name, run in runs.items():
-        t = time_summary(run["times"])
+        t = harness.time_summary(run["times"])
         peak = float(np.median(peaks[name]))
         model = run["result"][0]
         rows.append(
@@ -101,7 +101,7 @@ def main():
         )
     x_mb = (X.data.nbytes + X.indices.nbytes + X.indptr.nbytes) / 2**20
     print(f"X: {n} x {p} CSR, nnz={X.nnz} ({x_mb:.0f} MB), repeats={repeats}\n")
-    print_table(
+    harness.print_table(
         rows,
         [
             "method",
@@ -115,7 +115,7 @@ def main():
             "test_acc",
         ],
     )
-    write_json(args.out, {"n": n, "p": p, "nnz": int(X.nnz), "rows": rows})
+    harness.write_json(args.out, {"n": n, "p": p, "nnz": int(X.nnz), "rows": rows})
 
 
 if __name__ == "__main__":

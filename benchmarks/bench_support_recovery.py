@@ -27,8 +27,8 @@ per-seed table of the size each method chose against the true 10.
 import warnings
 from functools import partial
 
+import _harness as harness
 import numpy as np
-from _harness import parse_args, print_table, timed, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
@@ -85,7 +85,7 @@ MORE = {
 
 
 def main():
-    args = parse_args(
+    args = harness.parse_args(
         __doc__.splitlines()[0],
         flags=[("--more", "the nested path and L1 too")],
         repeats="seeds per rho",
@@ -101,7 +101,7 @@ def main():
             X_test, y_test, _ = simulate(n, p, k, rho, seed + 1000, beta)
             true = beta != 0
             for name, fit in methods.items():
-                (coef, proba), elapsed = timed(fit, X, y)
+                (coef, proba), elapsed = harness.timed(fit, X, y)
                 found = coef != 0
                 rows.append(
                     {
@@ -131,7 +131,7 @@ def main():
                 }
             )
     print(f"n={n}, p={p}, k={k}, seeds={list(seeds)}\n")
-    print_table(
+    harness.print_table(
         table,
         [
             "rho",
@@ -155,8 +155,10 @@ def main():
                         f"{r['size']} / {found} / {r['time_s']:.1f}"
                     )
             per_seed.append(entry)
-    print_table(per_seed, list(per_seed[0]))
-    write_json(args.out, {"n": n, "p": p, "k": k, "rows": rows, "summary": table})
+    harness.print_table(per_seed, list(per_seed[0]))
+    harness.write_json(
+        args.out, {"n": n, "p": p, "k": k, "rows": rows, "summary": table}
+    )
 
 
 if __name__ == "__main__":

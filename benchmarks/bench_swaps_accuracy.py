@@ -13,9 +13,9 @@ fit time ratio.
 
 import warnings
 
+import _harness as harness
 import numpy as np
 from _datasets import load_real_datasets
-from _harness import parse_args, print_table, standardized_split, timed, write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 
@@ -25,7 +25,7 @@ KEPT = (0.10, 0.25, 0.50)
 
 
 def main():
-    args = parse_args(__doc__, repeats="splits")
+    args = harness.parse_args(__doc__, repeats="splits")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     splits = args.repeats or (1 if args.quick else 3)
@@ -33,14 +33,16 @@ def main():
     rows = []
     for name, (X, y) in data.items():
         for seed in range(splits):
-            X_tr, X_te, y_tr, y_te = standardized_split(X, y, seed, test_size=0.3)
+            X_tr, X_te, y_tr, y_te = harness.standardized_split(
+                X, y, seed, test_size=0.3
+            )
             for fraction in KEPT:
                 k = max(1, round(fraction * X_tr.shape[1]))
                 for swap in (False, "auto"):
                     model = PrunedLogisticRegression(
                         n_keep=k, granularity="feature", swap=swap
                     )
-                    _, elapsed = timed(model.fit, X_tr, y_tr)
+                    _, elapsed = harness.timed(model.fit, X_tr, y_tr)
                     rows.append(
                         {
                             "data": name,
@@ -89,8 +91,8 @@ def main():
             }
         )
     print(f"{len(data)} data sets x {splits} splits\n")
-    print_table(table, list(table[0]))
-    write_json(args.out, {"rows": rows, "summary": table})
+    harness.print_table(table, list(table[0]))
+    harness.write_json(args.out, {"rows": rows, "summary": table})
 
 
 if __name__ == "__main__":

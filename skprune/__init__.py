@@ -5,12 +5,13 @@ model and refits the survivors; training-sample pruning drops the least useful
 rows before fitting.
 """
 
-from ._coefficient_pruner import CoefficientPruner
-from ._logistic import PrunedLogisticRegression, PrunedLogisticRegressionCV
-from ._logistic_path import logistic_pruning_path
 from ._plot import PruningCurveDisplay
-from ._quantizer import CoefficientQuantizer
-from ._sample_subsetter import SampleSubsetter
+from .coefficients._coefficient_pruner import CoefficientPruner
+from .coefficients._quantizer import CoefficientQuantizer
+from .families.logistic._path import logistic_pruning_path
+from .families.logistic._pruned_logistic import PrunedLogisticRegression
+from .families.logistic._pruned_logistic_cv import PrunedLogisticRegressionCV
+from .rows._sample_subsetter import SampleSubsetter
 
 __version__ = "0.1.0.dev0"
 

@@ -34,6 +34,14 @@ score_name : str, default="score"
     Label of the y axis."""
 
 
+# what the two constructors that draw take beside their data
+_DRAWING_PARAMETERS = """\
+ax : matplotlib Axes, default=None
+    Axes to draw on; a new figure when None.
+**kwargs : dict
+    Passed to :meth:`plot`."""
+
+
 def _curve_parameters(indent):
     """The fragment indented for a docstring's parameter list at ``indent``."""
     return textwrap.indent(_CURVE_PARAMETERS, " " * indent).lstrip()
@@ -140,7 +148,10 @@ class PruningCurveDisplay:
         return self
 
     @classmethod
-    @Substitution(curve_parameters=_curve_parameters(8))
+    @Substitution(
+        curve_parameters=_curve_parameters(8),
+        drawing_parameters=textwrap.indent(_DRAWING_PARAMETERS, " " * 8).lstrip(),
+    )
     def from_path(
         cls,
         levels,
@@ -161,10 +172,7 @@ class PruningCurveDisplay:
         %(curve_parameters)s
         name : str, default=None
             Legend entry.
-        ax : matplotlib Axes, default=None
-            Axes to draw on; a new figure when None.
-        **kwargs : dict
-            Passed to :meth:`plot`.
+        %(drawing_parameters)s
 
         Returns
         -------
@@ -182,6 +190,9 @@ class PruningCurveDisplay:
         return display.plot(ax=ax, **kwargs)
 
     @classmethod
+    @Substitution(
+        drawing_parameters=textwrap.indent(_DRAWING_PARAMETERS, " " * 8).lstrip()
+    )
     def from_estimator(cls, estimator, *, name=None, ax=None, **kwargs):
         """Plot the cross-validated curve of a fitted search.
 
@@ -194,10 +205,7 @@ class PruningCurveDisplay:
             shows its best mean score over them.
         name : str, default=None
             Legend entry; defaults to the estimator's class name.
-        ax : matplotlib Axes, default=None
-            Axes to draw on; a new figure when None.
-        **kwargs : dict
-            Passed to :meth:`plot`.
+        %(drawing_parameters)s
 
         Returns
         -------

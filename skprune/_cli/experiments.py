@@ -20,7 +20,7 @@ from .. import (
     PrunedLogisticRegression,
     SampleSubsetter,
 )
-from .._quantizer import float_bytes, model_weights
+from ..coefficients._quantizer import float_bytes, model_weights
 from .folds import Folds
 from .scorers import DEFAULT_SCORING, MeanScores
 

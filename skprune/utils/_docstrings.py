@@ -78,3 +78,11 @@ CRITERIA = """\
           ranks by OBD, so early rounds of a large problem use OBD and OBS
           takes over as the live set shrinks;
         - ``"random"``: uniform scores from ``random_state`` (a baseline);"""
+
+
+# the data both meta-estimators' fit takes (its inner estimator's)
+FIT_DATA_PARAMETERS = """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input stays sparse.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values."""

@@ -14,7 +14,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._dask import is_dask_collection, predict_blocks, score_blocks
+from ._dask_arrays import is_dask_collection, predict_blocks, score_blocks
 from ._validation import estimator_has
 
 
@@ -111,6 +111,30 @@ def validate_fit_data(owner, X, y):
     )
 
 
+def _delegated(method, summary, returns, *, dask="computed chunk by chunk"):
+    """``method`` of :class:`DelegatingPredictorMixin`: the fitted inner
+    estimator's own, present only when the inner estimator has it, with its
+    numpydoc docstring (``summary``, ``returns`` as its Returns entry)."""
+
+    def delegate(self, X):
+        return self._delegate(method, X)
+
+    delegate.__name__ = method
+    delegate.__qualname__ = f"DelegatingPredictorMixin.{method}"
+    delegate.__doc__ = f"""{summary}
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix, dask array}} of shape (n_samples, n_features)
+            A dask array is {dask} (a dask array back).
+
+        Returns
+        -------
+        {returns.replace(chr(10), chr(10) + " " * 8)}
+        """
+    return available_if(estimator_has(method))(delegate)
+
+
 class DelegatingPredictorMixin:
     """``predict``, ``predict_proba``, ``predict_log_proba``,
     ``decision_function``, ``score`` and ``classes_`` of the fitted
@@ -143,69 +167,31 @@ class DelegatingPredictorMixin:
         X = self._validate_X(X)
         return getattr(self.estimator_, method)(X)
 
-    @available_if(estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the fitted inner estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
-            A dask array is predicted chunk by chunk (a dask array back).
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            The inner estimator's predictions.
-        """
-        return self._delegate("predict", X)
-
-    @available_if(estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the fitted inner estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
-            A dask array is computed chunk by chunk (a dask array back).
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            The class probabilities, columns in the order of ``classes_``.
-        """
-        return self._delegate("predict_proba", X)
-
-    @available_if(estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the fitted inner estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
-            A dask array is computed chunk by chunk (a dask array back).
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            The log class probabilities, columns in the order of ``classes_``.
-        """
-        return self._delegate("predict_log_proba", X)
-
-    @available_if(estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the fitted inner estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
-            A dask array is computed chunk by chunk (a dask array back).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            The inner estimator's decision function values.
-        """
-        return self._delegate("decision_function", X)
+    predict = _delegated(
+        "predict",
+        "Predict with the fitted inner estimator.",
+        "y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)\n"
+        "    The inner estimator's predictions.",
+        dask="predicted chunk by chunk",
+    )
+    predict_proba = _delegated(
+        "predict_proba",
+        "Class probabilities from the fitted inner estimator.",
+        "proba : ndarray of shape (n_samples, n_classes)\n"
+        "    The class probabilities, columns in the order of ``classes_``.",
+    )
+    predict_log_proba = _delegated(
+        "predict_log_proba",
+        "Log class probabilities from the fitted inner estimator.",
+        "log_proba : ndarray of shape (n_samples, n_classes)\n"
+        "    The log class probabilities, columns in the order of ``classes_``.",
+    )
+    decision_function = _delegated(
+        "decision_function",
+        "Decision function of the fitted inner estimator.",
+        "scores : ndarray of shape (n_samples,) or (n_samples, n_classes)\n"
+        "    The inner estimator's decision function values.",
+    )
 
     @available_if(estimator_has("score"))
     def score(self, X, y, sample_weight=None):

@@ -29,7 +29,5 @@ def fit_blas_threads(X, y, estimator):
     classifier): the out-of-fold fits' matrix products are too small for BLAS
     threads to pay off (digits, ``strategy="grand"`` with a logistic
     regression is much faster on one thread than on two)."""
-    if stored_values(X) >= ONE_THREAD_BELOW:  # large whatever the classes
-        return nullcontext()
     n_outputs = len(np.unique(y)) if is_classifier(estimator) else 1
     return blas_threads(X, n_outputs)
