@@ -410,15 +410,15 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self.estimator_ = clone(self.estimator).fit(X_kept, y_kept, **kept_params)
 
     def _validate(self, X, y):
-        allow_nan = get_tags(self.estimator).input_tags.allow_nan
+        inner = get_tags(self.estimator)
         return validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
-            multi_output=self.__sklearn_tags__().target_tags.multi_output,
+            multi_output=_takes_several_targets(self.estimator, inner),
             ensure_min_samples=1,
-            ensure_all_finite="allow-nan" if allow_nan else True,
+            ensure_all_finite="allow-nan" if inner.input_tags.allow_nan else True,
         )
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -561,13 +561,19 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
         inner = get_tags(self.estimator)
+        several_targets = _takes_several_targets(self.estimator, inner)
+        tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        # class counts and out-of-fold scores are per label: one target only
-        if is_classifier(self.estimator):
-            tags.target_tags.multi_output = False
+        tags.target_tags.multi_output = several_targets
         return tags
+
+
+def _takes_several_targets(estimator, inner_tags):
+    """Whether ``y`` may have several columns: when the inner regressor takes
+    them (``inner_tags`` its tags). A classifier's class counts and
+    out-of-fold scores are per label: one target only."""
+    return inner_tags.target_tags.multi_output and not is_classifier(estimator)
 
 
 def _is_one_vs_all(y):
