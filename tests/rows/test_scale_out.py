@@ -77,12 +77,12 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
             LogisticRegression(), strategy="margin", n_jobs=-1, random_state=0
         ).fit(X, y)
     # every call ran on the cluster's workers, not silently in this process:
-    # the path's 3 folds, the search's 3 x 3 fits, the 5 scoring folds
-    assert calls_on_workers(tasks, client) == {
-        "score_fold": 3,
-        "_fit_and_score": 9,
-        "fit_fold": 5,
-    }
+    # the path's 3 folds, the search's 3 x 3 fits, the 5 scoring folds (the
+    # inner estimator's own joblib calls, such as scikit-learn 1.6's
+    # LogisticRegression.fit, are its business)
+    ours = {"score_fold": 3, "_fit_and_score": 9, "fit_fold": 5}
+    calls = calls_on_workers(tasks, client)
+    assert {name: calls.get(name, 0) for name in ours} == ours
     np.testing.assert_array_equal(
         remote_cv.cv_results_["mean_test_score"],
         local_cv.cv_results_["mean_test_score"],
