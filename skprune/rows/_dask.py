@@ -45,6 +45,7 @@ from .selection._weighted import (
     WEIGHTED_UNIFORM_SHARE,
     check_count,
     check_kept,
+    class_shares,
     intervals,
     plan_second_step,
     select_block,
@@ -412,12 +413,10 @@ def _fit_pilot(X, y, sample_weight, classes, counts, plan, scorer_params, finite
     scorer = PilotScorer.fit(
         plan.strategy, plan.scorer, X_pilot, y_pilot, classes, params
     )
-    share = np.array([len(pilot_index) / n_rows])
     if classifier:
-        share = (
-            np.bincount(np.searchsorted(classes, y_pilot), minlength=len(classes))
-            / sizes
-        )
+        share = class_shares(np.searchsorted(classes, y_pilot), sizes)
+    else:
+        share = np.array([len(pilot_index) / n_rows])
     return pilot_index, scorer, share
 
 

@@ -30,6 +30,11 @@ import numpy as np
 
 from ...utils._arrays import groups_and_quotas, top_k_indices
 
+# keep="weighted": share of the inclusion probability spread uniformly (the
+# rest follows the hardness), which bounds the inverse-probability weights.
+# Chosen in benchmarks/bench_data_efficiency.py.
+WEIGHTED_UNIFORM_SHARE = 0.2
+
 # a probability this close to one is a certain row
 CERTAIN = 1.0 - 1e-12
 
@@ -417,20 +422,20 @@ def pilot_weighted_rows(hardness, n_keep, *, pilot, pilot_share, uniform_share, 
     return kept, weights
 
 
+def class_shares(pilot_codes, sizes):
+    """The stratified pilot's share of each class: its rows of the class
+    (``pilot_codes``, their class codes) over the class's ``sizes``; a row's
+    probability of being in the pilot is its class's share."""
+    return np.bincount(pilot_codes, minlength=len(sizes)) / sizes
+
+
 def pilot_share(y_codes, pilot):
-    """Every row's probability of being in the pilot: the pilot's share of
-    the row's class (the pilot is stratified), or of all rows (``y_codes``
+    """Every row's probability of being in the pilot: its class's share
+    (:func:`class_shares`), or the pilot's share of all rows (``y_codes``
     ``None``, a regression)."""
     if y_codes is None:
         return np.full(len(pilot), pilot.mean())
-    drawn = np.bincount(y_codes[pilot], minlength=y_codes.max() + 1)
-    return (drawn / np.bincount(y_codes))[y_codes]
-
-
-# keep="weighted": share of the inclusion probability spread uniformly (the
-# rest follows the hardness), which bounds the inverse-probability weights.
-# Chosen in benchmarks/bench_data_efficiency.py.
-WEIGHTED_UNIFORM_SHARE = 0.2
+    return class_shares(y_codes[pilot], np.bincount(y_codes))[y_codes]
 
 
 def weighted_union(hardness, n_keep, *, pilot, y_codes, uniform_share, rng):
