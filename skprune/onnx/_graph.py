@@ -548,6 +548,8 @@ def write_head(graph, z, model, outputs):
 
 
 def z_columns(model):
+    if hasattr(model, "n_outputs"):  # a tree ensemble's TreeGraph
+        return model.n_outputs
     last = model.layers[-1].weights
     if isinstance(last, FloatWeights):
         return last.matrix.shape[1]

@@ -100,14 +100,20 @@ def route_fit_params(owner, fit_params):
 
 def validate_fit_data(owner, X, y):
     """``X`` (dense or CSR/CSC) and ``y`` checked for ``owner.fit``, with a
-    2-D ``y`` allowed when the wrapped ``owner.estimator`` takes several
-    outputs or labels."""
-    tags = get_tags(owner.estimator)
+    2-D ``y`` allowed when ``owner`` takes several outputs or labels, and
+    missing values when it takes them (its tags, which follow the wrapped
+    estimator's)."""
+    tags = get_tags(owner)
     multi_output = tags.target_tags.multi_output or bool(
         tags.classifier_tags and tags.classifier_tags.multi_label
     )
     return validate_data(
-        owner, X, y, accept_sparse=["csr", "csc"], multi_output=multi_output
+        owner,
+        X,
+        y,
+        accept_sparse=["csr", "csc"],
+        multi_output=multi_output,
+        ensure_all_finite="allow-nan" if tags.input_tags.allow_nan else True,
     )
 
 
@@ -257,4 +263,5 @@ class DelegatingPredictorMixin:
         tags.target_tags.required = True
         tags.target_tags.multi_output = inner.target_tags.multi_output
         tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags

@@ -84,6 +84,9 @@ class MaskedLogisticLoss:
         self.fit_intercept = fit_intercept
         self.sample_weight = sample_weight
         self.weight_sum = float(sample_weight.sum())
+        # a fixed term added to every decision value (n_samples, n_rows): the
+        # tree-ensemble refit anchors its leaf values with it
+        self.offset = None
         if self.n_rows == 1:
             self.weighted_target = sample_weight * (y == 1)
         else:
@@ -181,6 +184,8 @@ class MaskedLogisticLoss:
             return self._cache_result
         coef, intercept = self._unpack_active(theta)
         z = self._decision(coef, intercept)
+        if self.offset is not None:
+            z += self.offset
         sw = self.sample_weight
         if self.n_rows == 1:
             # log(1 + e^z) = log(1 + e^-|z|) + max(z, 0): one exp serves the loss

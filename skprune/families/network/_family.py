@@ -373,6 +373,7 @@ class NetworkFamily:
     (``coefs_``), one per layer, of shape ``(n_inputs, n_outputs)``."""
 
     granularities = ("weight", "neuron", "feature")
+    multi_output = True
     criteria = NETWORK_CRITERIA
     # the quantizer's groups: a unit's incoming weights are a column
     row_axis = 1
@@ -384,12 +385,19 @@ class NetworkFamily:
 
     # pruning -----------------------------------------------------------------
 
+    default_criterion = "magnitude"
+    default_n_iter = 1
+
     @staticmethod
-    def refit_object(pruner, X, y, fit_params):
+    def refit_object(pruner, X, y, fit_params, criterion):
         """The validated :class:`MLPRefit` for ``pruner`` (a
         ``CoefficientPruner``), with the dense network fit (or copied,
         ``prefit=True``) as ``fitted``."""
-        criterion = pruner.criterion
+        if pruner.granularity not in NetworkFamily.granularities:
+            raise ValueError(
+                f"granularity={pruner.granularity!r} does not apply to a network; "
+                f"use granularity in {NetworkFamily.granularities}."
+            )
         if not callable(criterion) and criterion not in NETWORK_CRITERIA:
             raise ValueError(
                 f"criterion={criterion!r} is for linear models; a network "

@@ -1,0 +1,1 @@
+"""The tree-ensemble family (random forests and gradient-boosted trees)."""
