@@ -8,6 +8,10 @@ rows before fitting.
 from ._plot import PruningCurveDisplay
 from .coefficients._coefficient_pruner import CoefficientPruner
 from .coefficients._quantizer import CoefficientQuantizer
+from .families.forest._model import (
+    PrunedTreeEnsembleClassifier,
+    PrunedTreeEnsembleRegressor,
+)
 from .families.logistic._path import logistic_pruning_path
 from .families.logistic._pruned_logistic import PrunedLogisticRegression
 from .families.logistic._pruned_logistic_cv import PrunedLogisticRegressionCV
@@ -20,6 +24,8 @@ __all__ = [
     "CoefficientQuantizer",
     "PrunedLogisticRegression",
     "PrunedLogisticRegressionCV",
+    "PrunedTreeEnsembleClassifier",
+    "PrunedTreeEnsembleRegressor",
     "PruningCurveDisplay",
     "SampleSubsetter",
     "__version__",

@@ -6,10 +6,12 @@ and compression (:func:`compress_experiment`), each over the one fold runner
 model of ``--model`` (:func:`make_model`) and the references
 (:class:`References`)."""
 
+import copy
 import inspect
 
 import numpy as np
 from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_selection import RFE
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -31,6 +33,8 @@ MAJORITY = "majority class"
 ALL_FEATURES = "all features"
 ALL_WEIGHTS = "all weights"
 ALL_ROWS = "all rows"
+ALL_LEAVES = "all leaves (200 trees)"
+FOREST_TREES = 200
 L1_METHOD = "L1 path (select k, refit)"
 # each with keep="auto": importance sampling for the costs (grand, loss),
 # coverage for margin, the greedy coreset for herding
@@ -207,6 +211,58 @@ def _mlp_coefficient_experiment(X, y, fractions, cv, seed, progress, scoring):
                 folds.step(f"{name}, {k} weights")
     kept = dict(zip(fractions, counts, strict=True))
     return _rows("coef", scoring, scores.means, kept, references.means, n_weights)
+
+
+def forest_experiment(
+    X, y, fractions, cv, seed, progress, scoring=DEFAULT_SCORING, model="logistic"
+):
+    """A random forest (200 trees, seeded) pruned to each fraction of its
+    leaves: skprune's leaf merges (its defaults: second-order costs, ten
+    refit rounds), its whole trees dropped to the same leaf count or fewer,
+    and the forest's first trees holding that many leaves; ``--model`` does
+    not apply. Rows as :func:`coefficient_experiment`'s, ``kept`` counting
+    leaves."""
+    scoring = list(scoring)
+    names = ("skprune, leaves merged", "skprune, trees dropped", "first trees")
+    scores = MeanScores(scoring, cv)
+    references = References(ALL_LEAVES, scoring, cv)
+    counts, n_leaves = [], 0
+    folds = Folds(X, y, cv, seed, progress, steps=len(names) * len(fractions) + 1)
+    for X_tr, y_tr, X_te, y_te in folds:
+        forest = RandomForestClassifier(FOREST_TREES, random_state=seed, n_jobs=-1).fit(
+            X_tr, y_tr
+        )
+        per_tree = np.array([e.tree_.n_leaves for e in forest.estimators_])
+        n_leaves = int(per_tree.sum())
+        counts = [max(1, round(f * n_leaves)) for f in fractions]
+        references.add_fold(X_tr, y_tr, X_te, y_te, forest)
+        folds.step("forest, references")
+        for f, k in zip(fractions, counts, strict=True):
+            merged = CoefficientPruner(forest, prefit=True, n_keep=k).fit(X_tr, y_tr)
+            scores.add(names[0], f, merged, X_te, y_te)
+            folds.step(f"{names[0]}, {k} leaves")
+            # the most trees whose leaves fit in k
+            n_trees = max(
+                1, int(np.searchsorted(np.cumsum(np.sort(per_tree)), k, "right"))
+            )
+            dropped = CoefficientPruner(
+                forest, prefit=True, granularity="tree", n_keep=n_trees
+            ).fit(X_tr, y_tr)
+            scores.add(names[1], f, dropped, X_te, y_te)
+            folds.step(f"{names[1]}, {n_trees} trees")
+            first = max(1, int(np.searchsorted(np.cumsum(per_tree), k, "right")))
+            scores.add(names[2], f, _first_trees(forest, first), X_te, y_te)
+            folds.step(f"{names[2]}, {first} trees")
+    kept = dict(zip(fractions, counts, strict=True))
+    return _rows("forest", scoring, scores.means, kept, references.means, n_leaves)
+
+
+def _first_trees(forest, k):
+    """The forest's first ``k`` trees, as a forest."""
+    cut = copy.copy(forest)
+    cut.estimators_ = forest.estimators_[:k]
+    cut.n_estimators = k
+    return cut
 
 
 def sample_experiment(

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 from .experiments import (
     ALL_FEATURES,
+    ALL_LEAVES,
     ALL_ROWS,
     ALL_WEIGHTS,
     MAJORITY,
     MODEL_NAMES,
     coefficient_experiment,
     compress_experiment,
+    forest_experiment,
     sample_experiment,
 )
 from .report import (
@@ -84,6 +86,19 @@ KINDS = {
         tables=pruning_tables,
         plot=plot_pruning_curves,
         full={"logistic": ALL_ROWS, "mlp": ALL_ROWS},
+    ),
+    "forest": Kind(
+        run=forest_experiment,
+        help="pruning a random forest (200 trees) to a fraction of its leaves: "
+        "leaves merged and refit, whole trees dropped, the first trees "
+        "(--model does not apply)",
+        title="random forest pruning",
+        label="random forest pruning (leaves kept)",
+        level_name="fraction of leaves kept",
+        tables=pruning_tables,
+        plot=plot_pruning_curves,
+        units={"logistic": "leaves", "mlp": "leaves"},
+        full={"logistic": ALL_LEAVES, "mlp": ALL_LEAVES},
     ),
     "compress": Kind(
         run=compress_experiment,

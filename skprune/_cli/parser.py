@@ -61,7 +61,8 @@ def build_parser():
         "default) against the fraction of features or weights (coefficient "
         "pruning) or training rows (sample pruning) kept, skprune against RFE, "
         "an L1 path and random rows, with the majority class and the model on "
-        "everything as references; and (--kind compress) the score against "
+        "everything as references; (--kind forest) a random forest pruned to "
+        "a fraction of its leaves; and (--kind compress) the score against "
         "the bytes of the model dense, quantized, pruned, and pruned + "
         "quantized.",
     )

@@ -24,16 +24,25 @@ from ._pruning import prune
 class CoefficientPruner(
     DelegatingPredictorMixin, SelectorMixin, MetaEstimatorMixin, BaseEstimator
 ):
-    """Prune the coefficients of a linear model or the weights of a neural
-    network, then refit / fine-tune the survivors.
+    """Prune the coefficients of a linear model, the weights of a neural
+    network or the leaves of a tree ensemble, then refit the survivors.
 
     Fits a clone of ``estimator``, scores its coefficients, keeps the best
     (single weights, whole features, or a network's hidden units) and refits
     the kept ones with the pruned ones held at exactly zero. With
     ``n_iter > 1`` it repeats score -> prune -> refit on a geometric schedule,
     each round removing the same share of what is still alive. It is also a
-    feature selector: ``transform`` keeps the columns with a surviving weight,
-    so it can sit in the middle of a ``Pipeline``.
+    feature selector: ``transform`` keeps the columns with a surviving weight
+    (a kept split, for trees), so it can sit in the middle of a ``Pipeline``.
+
+    A tree ensemble is a linear model over its leaves (a row reaches one leaf
+    per tree; the prediction is an intercept plus the reached leaves'
+    values): the leaf values are refit jointly, sibling leaves merge into
+    their parent (``granularity="leaf"``) or whole trees go (``"tree"``), and
+    ``estimator_`` is a genuinely smaller model,
+    :class:`~skprune.PrunedTreeEnsembleClassifier` or
+    :class:`~skprune.PrunedTreeEnsembleRegressor`: nodes are removed, not
+    zeroed. See :doc:`/user_guide/forests`.
 
     Parameters
     ----------
@@ -43,22 +52,29 @@ class CoefficientPruner(
         ``RidgeClassifier``, ``Perceptron``, ...) or a regressor
         (``LinearRegression``, ``Ridge``, ``Lasso``, ``ElasticNet``, ...); or
         an ``MLPClassifier`` / ``MLPRegressor`` (its ``coefs_``, one weight
-        matrix per layer; ``early_stopping=False``).
+        matrix per layer; ``early_stopping=False``); or a tree ensemble,
+        ``RandomForestClassifier`` / ``Regressor``, ``ExtraTrees*``,
+        ``GradientBoosting*`` (log loss or squared error, ``init`` None or
+        ``"zero"``) or ``HistGradientBoosting*`` (the same losses, no
+        categorical splits), fit on one output.
 
     prune_ratio : float in [0, 1), default=0.5
         Fraction of the coefficients (``granularity="weight"``), features
-        (``"feature"``) or hidden units (``"neuron"``) removed:
+        (``"feature"``), hidden units (``"neuron"``), leaves (``"leaf"``) or
+        trees (``"tree"``) removed:
         ``floor(prune_ratio * n_total)``, leaving at least one. ``0.0`` keeps
         everything.
 
     n_keep : int >= 1, default=None
-        Exact number of coefficients, features or hidden units kept;
-        overrides ``prune_ratio``.
+        Exact number of coefficients, features, hidden units, leaves or trees
+        kept; overrides ``prune_ratio``.
 
-    criterion : {"magnitude", "scaled_magnitude", "gradient", \
+    criterion : {"auto", "magnitude", "scaled_magnitude", "gradient", \
 "gradient_misclassified", "obd", "obs", "random"} or callable, \
-default="magnitude"
-        How coefficients are scored (higher is kept):
+default="auto"
+        How coefficients are scored (higher is kept). ``"auto"`` is
+        ``"magnitude"`` for a linear model or a network and ``"obd"`` for a
+        tree ensemble (measured best, :doc:`/user_guide/forests`):
 
         %(criteria)s
         - a callable ``criterion(estimator, X, y)`` returning scores of the
@@ -71,7 +87,18 @@ default="magnitude"
         (see ``refit``), a clear error otherwise. Intercepts and biases are
         never pruned (except with their hidden unit).
 
-    granularity : {"weight", "feature", "neuron"}, default="weight"
+        A tree ensemble takes ``"magnitude"`` (merge the sibling leaves with
+        the smallest squared values, as Ren et al., CVPR 2015; drop the tree
+        that adds least to the predictions), ``"obd"`` (the loss increase of
+        a merge to second order, exact within a tree, whose leaf columns
+        never overlap; whole trees compete with merges on that same scale),
+        ``"random"``, or a callable ``criterion(model, X, y)`` given the
+        current :class:`~skprune.PrunedTreeEnsembleClassifier` /
+        ``Regressor`` and returning one score per leaf (a pair scores the sum
+        of its two, a tree the sum of its leaves).
+
+    granularity : {"weight", "feature", "neuron", "leaf", "tree"}, \
+default="weight"
         ``"weight"`` ranks single coefficients (across classes, and across
         layers as ``scope`` says); ``"feature"`` ranks features by the
         Euclidean norm of their scores (a column of ``coef_``, or a row of a
@@ -81,6 +108,10 @@ default="magnitude"
         its incoming weights, bias and outgoing weights: ``estimator_`` is
         then a genuinely smaller network (its ``hidden_layer_sizes`` and
         ``coefs_`` shrink), every hidden layer keeping at least one unit.
+        ``"leaf"`` (tree ensembles; ``"weight"`` means the same there, a
+        leaf value being a single coefficient) merges sibling leaves into
+        their parent, which becomes a leaf, until ``n_keep`` leaves are left;
+        ``"tree"`` keeps ``n_keep`` whole trees.
 
     scope : {"auto", "global", "layer"}, default="auto"
         For a network: ``"global"`` ranks weights or units across all layers
@@ -92,9 +123,12 @@ default="magnitude"
         :doc:`/user_guide/networks`). A linear model has one layer, so the
         three are the same.
 
-    n_iter : int >= 1, default=1
+    n_iter : int >= 1 or "auto", default="auto"
         Number of prune -> refit rounds (geometric schedule). Masks are nested:
-        a coefficient pruned in one round never comes back.
+        a coefficient pruned in one round never comes back. ``"auto"`` is 1
+        for a linear model or a network and 10 for a tree ensemble, whose
+        merges are priced best from refit values (measured in
+        :doc:`/user_guide/forests`).
 
     refit : bool, default=True
         Refit the kept coefficients after each pruning round. ``False`` only
@@ -117,6 +151,14 @@ default="magnitude"
           ``max_iter``) over the kept coefficients only, warm-started from the
           pruned ones, and warns with a ``ConvergenceWarning`` when it misses
           ``tol``. Exact for any granularity and any number of classes.
+        - A tree ensemble: the leaf values are refit jointly on the rows
+          ``fit`` is given, by the L2 logistic objective (one logit for two
+          classes, a softmax otherwise; a boosting tree grown for a class
+          keeps feeding that class only) or the squared error, with a penalty
+          on their change from where the round started (the ensemble's own
+          values; a merged leaf starts at its children's weighted mean):
+          trees grown on those very rows fit them too well to be refit
+          freely.
         - Any other estimator: a clone is fit on the columns of the kept
           features and its coefficients are scattered back to full width.
           This is exact when ``coef_`` has one row or ``granularity="feature"``.
@@ -143,29 +185,42 @@ default="magnitude"
 
     random_state : int, RandomState instance or None, default=None
         Seeds ``criterion="random"``. Same seed, same mask. It also seeds a
-        network whose own ``random_state`` is None (initial weights, batches,
-        fine-tuning), so that one seed fixes the whole run.
+        network or a tree ensemble whose own ``random_state`` is None
+        (initial weights, batches, fine-tuning; a forest's bootstrap), so
+        that one seed fixes the whole run.
 
     Attributes
     ----------
     estimator_ : estimator
         The pruned (and refit) estimator; its ``coef_`` (a network's
         ``coefs_``) has full width with exact zeros where pruned, except under
-        ``granularity="neuron"``, where the network is smaller. Fit on a
-        DataFrame, it has the DataFrame's ``feature_names_in_``.
+        ``granularity="neuron"``, where the network is smaller; a tree
+        ensemble's is a :class:`~skprune.PrunedTreeEnsembleClassifier` or
+        ``Regressor``. Fit on a DataFrame, it has the DataFrame's
+        ``feature_names_in_``.
 
     coef_mask_ : ndarray of bool of the shape of ``coef_``, or list of ndarray
         True for the kept coefficients. For a network, a list with one boolean
-        array per layer, of the shapes of the dense network's ``coefs_``.
+        array per layer, of the shapes of the dense network's ``coefs_``. For
+        a tree ensemble, one boolean per node of the fitted ensemble (its
+        trees' nodes one after the other): True for the nodes that are the
+        pruned model's leaves.
 
     support_ : ndarray of bool of shape (``n_features_in_``,)
         True for the features with at least one kept coefficient.
 
     n_nonzero_ : int
-        Number of kept coefficients.
+        Number of kept coefficients (leaves, for a tree ensemble).
+
+    n_leaves_, n_nodes_, n_bytes_ : int
+        Tree ensembles only: the leaves and nodes ``estimator_`` stores and
+        the bytes of the arrays its predictions read (what a deployment
+        stores; its pickle is that and a fixed overhead).
 
     dense_coef_ : ndarray of the shape of ``coef_``, or list of ndarray
-        Coefficients of the first, unpruned fit (a network's ``coefs_``).
+        Coefficients of the first, unpruned fit (a network's ``coefs_``; a
+        tree ensemble's leaf values, ``(n_outputs, n_nodes)``, zero at
+        internal nodes).
 
     history_ : list of dict
         One entry per round, round 0 being the dense fit: ``round``,

@@ -163,7 +163,7 @@ def test_all_kinds_with_the_network_in_one_file(tmp_path, capsys, run_cli):
         *("accuracy", "f1_macro"),
     ]
     assert [r["kind"] for r in rows] == sorted(
-        (r["kind"] for r in rows), key=["coef", "samples", "compress"].index
+        (r["kind"] for r in rows), key=["coef", "samples", "forest", "compress"].index
     )
     assert all(r["bytes"] == "" for r in rows if r["kind"] != "compress")
     assert all(r["bytes"] for r in rows if r["kind"] == "compress" and r["kept"])
@@ -183,10 +183,11 @@ def test_all_kinds_with_the_network_in_one_file(tmp_path, capsys, run_cli):
 
     fig = cli.plot_curves(fig_rows, "iris", model="mlp")
     try:
-        axes = np.array(fig.axes).reshape(2, 3)
+        axes = np.array(fig.axes).reshape(2, 4)
         assert [ax.get_xlabel() for ax in axes[0]] == [
             "fraction of weights kept",
             "fraction of training rows kept",
+            "fraction of leaves kept",
             "bytes (log scale)",
         ]
     finally:

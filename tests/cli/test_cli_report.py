@@ -132,13 +132,25 @@ def same_table(printed, shown, tolerance=0.01):
                 assert a == b, (got, want)
 
 
+def block_kind(block):
+    """Which command a transcript shows: the demo, compress or forest."""
+    for kind in ("compression", "random forest"):
+        if kind in block:
+            return kind
+    return "demo"
+
+
 @pytest.mark.parametrize(
-    "args",
-    [[], ["--kind", "compress", "--scoring", "accuracy", "f1"]],
-    ids=["demo", "compress"],
+    "kind, args",
+    [
+        ("demo", []),
+        ("compression", ["--kind", "compress", "--scoring", "accuracy", "f1"]),
+        ("random forest", ["--kind", "forest", "--cv", "3", "--fractions", "0.1,0.02"]),
+    ],
+    ids=["demo", "compress", "forest"],
 )
-def test_guide_shows_what_the_command_prints(args, tmp_path, capsys, run_cli):
-    shown = [b for b in guide_output_blocks() if ("compression" in b) == bool(args)]
+def test_guide_shows_what_the_command_prints(kind, args, tmp_path, capsys, run_cli):
+    shown = [b for b in guide_output_blocks() if block_kind(b) == kind]
     assert len(shown) == 1
     code, out, _ = run_cli([*args, "--out", str(tmp_path)], capsys)
     assert code == 0

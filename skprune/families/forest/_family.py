@@ -61,9 +61,10 @@ ITEM_NAMES = {"leaf": "leaves", "tree": "trees", "weight": "leaves"}
 # The refit's L2 penalty on the change of the leaf values from where the
 # round starts (the ensemble's own values, merged leaves at their children's
 # weighted mean), per unit of row weight: a penalty p weighs like p * n rows
-# of pseudo-data in every leaf. Measured on real sets (docs: the forest
-# guide), a lighter penalty memorises the rows the trees were grown on, and
-# a held-out third of those rows chose worse penalties than these.
+# of pseudo-data in every leaf. Measured on real sets
+# (benchmarks/bench_forest.py --only refit): a lighter penalty memorises the
+# rows the trees were grown on, a heavier one keeps a classifier's merged
+# leaves from being refit.
 PENALTIES = {"classification": 0.01, "regression": 0.3}
 
 
@@ -234,6 +235,11 @@ class ForestRefit:
         owner = trees.tree_of[leaves]
         n_leaves = np.bincount(owner, minlength=trees.n_trees)
         tree_cost_ = centered_tree_cost(stats, leaves, owner, trees.n_trees)
+        if self.ensemble.exchangeable:
+            # a forest's trees are alike: the refit has the other live trees
+            # make up for a dropped one, leaving about 1 / T of its cost
+            # (measured: benchmarks/bench_forest.py)
+            tree_cost_ = tree_cost_ / max(np.count_nonzero(n_leaves), 1)
         candidates = np.flatnonzero(n_leaves >= 2)
         unit = tree_cost_[candidates] / n_leaves[candidates]
         candidates = candidates[np.argsort(unit, kind="stable")]
@@ -334,19 +340,11 @@ class ForestRefit:
         column_of[columns] = np.arange(len(columns))
         owner = trees.ancestor_in(mask)
         live = self.live_trees(mask)
-        indices = column_of[owner[self.leaf_of_row[:, live]]]
+        indices = column_of[owner[self.leaf_of_row[:, live]]].ravel()
         n = self.leaf_of_row.shape[0]
         n_live = int(np.count_nonzero(live))
-        weight = getattr(self, "row_tree_weight", None)
-        if weight is None:
-            indptr = np.arange(n + 1, dtype=np.int64) * n_live
-            data = np.ones(indices.size)
-            indices = indices.ravel()
-        else:
-            weight = weight[:, live]
-            present = weight > 0
-            indptr = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
-            data, indices = weight[present], indices[present]
+        indptr = np.arange(n + 1, dtype=np.int64) * n_live
+        data = np.ones(indices.size)
         return sparse.csr_matrix(
             (data, indices, indptr), shape=(n, len(columns))
         ), columns

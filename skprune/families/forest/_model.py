@@ -30,6 +30,11 @@ from ._trees import apply
 PREDICT_VALUES = 2**22
 
 
+X_PARAMETER = """X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to route; missing values (NaN) follow each split's
+            recorded direction."""
+
+
 class _TreeScores:
     """What both pruned models share (see the module docstring)."""
 
@@ -52,7 +57,7 @@ class _TreeScores:
 
     @property
     def n_nodes_(self):
-        """Number of nodes, internal and leaves."""
+        """Number of nodes, internal ones and leaves."""
         return self.trees_.n_internal + self.trees_.n_leaves
 
     @property
@@ -62,9 +67,20 @@ class _TreeScores:
         return self.trees_.n_bytes + self.leaf_values_.nbytes + self.intercept_.nbytes
 
     def apply(self, X):
-        """The leaf (numbered ``0 .. n_leaves_ - 1``) each row reaches in
-        every tree, ``(n_samples, n_trees_)``."""
+        """The leaf each row reaches in every tree.
+
+        Parameters
+        ----------
+        %(X)s
+
+        Returns
+        -------
+        leaves : ndarray of int32 of shape (n_samples, n_trees_)
+            Leaf numbers, ``0 .. n_leaves_ - 1`` (rows of ``leaf_values_``).
+        """
         return apply(self.trees_, self._check_X(X))
+
+    apply.__doc__ = apply.__doc__ % {"X": X_PARAMETER}
 
     def _check_X(self, X):
         X = check_array(
@@ -102,6 +118,50 @@ class _TreeScores:
         return raw
 
 
+ATTRIBUTES = """trees_ : object
+        The trees, as a deployment stores them: arrays over the internal
+        nodes (``left``, ``right``, ``feature``, ``threshold``,
+        ``missing_left``) and each tree's root in ``roots``; a child or root
+        coded ``~k`` (negative) is leaf ``k``.
+
+    intercept_ : ndarray of shape (n_outputs,)
+        The constant every prediction starts from.
+
+    output_of_tree_ : ndarray of int32 of shape (n_trees_,)
+        The output each tree feeds (a gradient-boosted multiclass model grows
+        one tree per class), -1 when it feeds all of them.
+
+    n_trees_ : int
+        Number of trees.
+
+    n_leaves_ : int
+        Number of leaves.
+
+    n_nodes_ : int
+        Number of nodes, internal ones and leaves: what the model stores.
+
+    n_bytes_ : int
+        Bytes of the arrays a prediction reads.
+
+    n_features_in_ : int
+        Number of features of the rows it predicts."""
+
+PARAMETERS = """trees : object
+        The trees (``trees_``).
+
+    leaf_values : ndarray of shape (n_leaves, n_values)
+        The value of each leaf (``leaf_values_``).
+
+    intercept : ndarray of shape (n_outputs,)
+        The constant every prediction starts from.
+
+    output_of_tree : ndarray of int of shape (n_trees,)
+        The output each tree feeds, -1 for all of them.
+
+    n_features_in : int
+        Number of features of the rows it predicts."""
+
+
 class PrunedTreeEnsembleRegressor(_TreeScores):
     """A pruned tree ensemble for regression: ``intercept_`` plus the sum of
     the reached leaves' values.
@@ -109,30 +169,56 @@ class PrunedTreeEnsembleRegressor(_TreeScores):
     Built by :class:`~skprune.CoefficientPruner` around a
     ``RandomForestRegressor``, ``ExtraTreesRegressor``,
     ``GradientBoostingRegressor`` or ``HistGradientBoostingRegressor`` (its
-    ``estimator_``); a fitted model, it has no ``fit``.
+    ``estimator_``). A fitted model, not an estimator: it has no ``fit``,
+    and what builds it is the pruner.
+
+    Parameters
+    ----------
+    %(parameters)s
 
     Attributes
     ----------
-    trees_ : CompactTrees
-        The trees: arrays over the internal nodes (``left``, ``right``,
-        ``feature``, ``threshold``, ``missing_left``) and ``roots``; a child
-        coded ``~k`` is leaf ``k``.
     leaf_values_ : ndarray of shape (n_leaves_, 1)
-        The value of each leaf (the refit coefficients of the leaf-indicator
-        design).
-    intercept_ : ndarray of shape (1,)
-    n_trees_, n_leaves_, n_nodes_, n_bytes_ : int
-        Trees, leaves, nodes (internal and leaves) and the bytes of the
-        arrays a prediction reads.
-    n_features_in_ : int
+        The value of each leaf: the refit coefficients of the leaf-indicator
+        design.
+
+    %(attributes)s
+
+    See Also
+    --------
+    PrunedTreeEnsembleClassifier : The same trees with class logits.
     """
 
     def predict(self, X):
-        """Predicted values, ``(n_samples,)``."""
+        """Predicted values: the intercept plus the reached leaves' values.
+
+        Parameters
+        ----------
+        %(X)s
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predictions.
+        """
         return self._raw(X)[:, 0]
 
     def score(self, X, y, sample_weight=None):
-        """R^2 of the predictions."""
+        """The coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        %(X)s
+        y : array-like of shape (n_samples,)
+            True values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``predict(X)`` against ``y``.
+        """
         return r2_score(y, self.predict(X), sample_weight=sample_weight)
 
 
@@ -144,23 +230,31 @@ class PrunedTreeEnsembleClassifier(_TreeScores):
     Built by :class:`~skprune.CoefficientPruner` around a
     ``RandomForestClassifier``, ``ExtraTreesClassifier``,
     ``GradientBoostingClassifier`` or ``HistGradientBoostingClassifier``
-    (its ``estimator_``); a fitted model, it has no ``fit``.
+    (its ``estimator_``). A fitted model, not an estimator: it has no
+    ``fit``, and what builds it is the pruner.
+
+    Parameters
+    ----------
+    %(parameters)s
+
+    classes : ndarray of shape (n_classes,)
+        The class labels (``classes_``).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    trees_ : CompactTrees
-        See :class:`PrunedTreeEnsembleRegressor`.
-    leaf_values_ : ndarray of shape (n_leaves_, n_logits) or (n_leaves_, 1)
-        Each leaf's logits (a forest's trees vote for every class), or one
-        value for the class its tree grows for (``output_of_tree_``: a
-        gradient-boosted multiclass model grows one tree per class).
-    intercept_ : ndarray of shape (n_logits,)
-        One logit for two classes, one per class otherwise.
-    output_of_tree_ : ndarray of shape (n_trees_,)
-        The logit each tree feeds, -1 for all of them.
-    n_trees_, n_leaves_, n_nodes_, n_bytes_ : int
-    n_features_in_ : int
+        The class labels.
+
+    leaf_values_ : ndarray of shape (n_leaves_, n_values)
+        Each leaf's logits (``n_values`` is 1 for two classes, one per class
+        otherwise: a forest's trees vote for every class), or one value for
+        the class its tree grows for (``output_of_tree_``).
+
+    %(attributes)s
+
+    See Also
+    --------
+    PrunedTreeEnsembleRegressor : The same trees for a continuous target.
     """
 
     def __init__(
@@ -170,13 +264,34 @@ class PrunedTreeEnsembleClassifier(_TreeScores):
         self.classes_ = classes
 
     def decision_function(self, X):
-        """Logits: ``(n_samples,)`` for two classes (the second class's),
-        ``(n_samples, n_classes)`` otherwise."""
+        """The logits.
+
+        Parameters
+        ----------
+        %(X)s
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The second class's logit for two classes, one logit per class
+            otherwise.
+        """
         raw = self._raw(X)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
     def predict_proba(self, X):
-        """Class probabilities, ``(n_samples, n_classes)``."""
+        """Class probabilities.
+
+        Parameters
+        ----------
+        %(X)s
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The sigmoid (two classes) or softmax of the logits, columns in the
+            order of ``classes_``.
+        """
         raw = self._raw(X)
         if raw.shape[1] == 1:
             p = expit(raw[:, 0])
@@ -184,16 +299,64 @@ class PrunedTreeEnsembleClassifier(_TreeScores):
         return softmax(raw, axis=1)
 
     def predict_log_proba(self, X):
-        """Log class probabilities."""
+        """Log class probabilities.
+
+        Parameters
+        ----------
+        %(X)s
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The logarithm of ``predict_proba(X)``.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Predicted class labels."""
+        """Predicted class labels: the class of the largest logit.
+
+        Parameters
+        ----------
+        %(X)s
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         raw = self._raw(X)
         codes = (raw[:, 0] > 0).astype(int) if raw.shape[1] == 1 else raw.argmax(1)
         return self.classes_[codes]
 
     def score(self, X, y, sample_weight=None):
-        """Accuracy of the predictions."""
+        """Accuracy of the predictions.
+
+        Parameters
+        ----------
+        %(X)s
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            The (weighted) share of rows ``predict`` labels correctly.
+        """
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+
+for _cls in (PrunedTreeEnsembleRegressor, PrunedTreeEnsembleClassifier):
+    _cls.__doc__ = _cls.__doc__ % {"parameters": PARAMETERS, "attributes": ATTRIBUTES}
+    for _name in (
+        "predict",
+        "score",
+        "decision_function",
+        "predict_proba",
+        "predict_log_proba",
+    ):
+        _method = vars(_cls).get(_name)
+        if _method is not None:
+            _method.__doc__ = _method.__doc__ % {"X": X_PARAMETER}

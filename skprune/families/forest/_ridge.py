@@ -3,7 +3,7 @@
 import numpy as np
 
 MAX_ITER = 500
-TOL = 1e-6
+TOL = 1e-5
 
 
 def ridge_on_leaves(Phi, y, weight, anchor, penalty, max_iter=MAX_ITER, tol=TOL):

@@ -68,6 +68,8 @@ class Ensemble:
     coef: object
     intercept: np.ndarray
     anchor: object = None
+    # bagged trees (a forest's) are alike: the others make up for one dropped
+    exchangeable: bool = False
 
 
 def is_tree_ensemble(estimator):
@@ -153,12 +155,15 @@ def _read_forest(forest):
             None,
             np.zeros(len(anchor)),
             anchor,
+            exchangeable=True,
         )
     values = [p.pop("value") for p in parts]
     trees = TreeArrays.concatenate(parts, np.float32)
     value = np.concatenate(values)[:, 0] / n_trees
     coef = np.where(trees.left < 0, value, 0.0)[None, :]
-    return Ensemble(trees, np.full(n_trees, -1), 1, coef, np.zeros(1))
+    return Ensemble(
+        trees, np.full(n_trees, -1), 1, coef, np.zeros(1), exchangeable=True
+    )
 
 
 def _read_boosting(model):
