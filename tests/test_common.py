@@ -81,6 +81,9 @@ ESTIMATORS = [
     ),
     CoefficientPruner(HistGradientBoostingClassifier(max_iter=5), n_keep=4),
     CoefficientPruner(HistGradientBoostingRegressor(max_iter=5), criterion="random"),
+    CoefficientQuantizer(
+        CoefficientPruner(RandomForestClassifier(n_estimators=5)), n_bits=4
+    ),
     PrunedLogisticRegressionCV(cv=2),
     PrunedLogisticRegressionCV(cv=2, granularity="feature", prune_ratios=[0.0, 0.5]),
     PrunedLogisticRegressionCV(cv=2, swap=True),

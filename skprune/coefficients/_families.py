@@ -11,10 +11,11 @@ and hold no model-specific branch themselves.
 
 from ..families._linear import LinearFamily
 from ..families.forest._family import ForestFamily
+from ..families.forest._quantize import PrunedEnsembleFamily
 from ..families.network._family import NetworkFamily
 
 # the first family that accepts an estimator is its family; linear takes the rest
-FAMILIES = (NetworkFamily, ForestFamily, LinearFamily)
+FAMILIES = (NetworkFamily, ForestFamily, PrunedEnsembleFamily, LinearFamily)
 
 
 def family_of(estimator):

@@ -223,7 +223,9 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
     ----------
     estimator : object
         A linear model (``coef_``), an ``MLPClassifier`` / ``MLPRegressor``
-        (``coefs_``), a :class:`CoefficientPruner` around either, or a
+        (``coefs_``), a :class:`CoefficientPruner` around either or around a
+        tree ensemble (its leaf values are quantized, one column per output;
+        ``n_bytes_`` adds the trees' arrays, stored as they are), or a
         :class:`PrunedLogisticRegression`.
 
     n_bits : int in [1, 16], default=8
@@ -257,7 +259,8 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         own solver and penalty on the parameters (a ``LogisticRegression`` of
         the same ``C`` for a ``PrunedLogisticRegression``). For a network it
         is L-BFGS on scikit-learn's training objective over the parameters
-        and biases. A linear model with several rows of ``coef_`` gets a
+        and biases. A linear model with several rows of ``coef_``, and a
+        pruned tree ensemble (whose leaf values the pruner refit), get a
         clear error.
 
     prefit : bool, default=False
@@ -295,11 +298,13 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
 
     bytes_ : dict
         ``n_bytes_`` by part: ``"codes"``, ``"index"``, ``"shared"``,
-        ``"intercepts"``.
+        ``"intercepts"``, and ``"structure"`` for a pruned tree ensemble.
 
     dense_n_bytes_ : int
         Bytes of the dense float64 model before pruning and quantization:
-        every weight of the original shapes and every intercept / bias.
+        every weight of the original shapes and every intercept / bias (for
+        a tree ensemble: the pruned model with float64 leaf values, its
+        structure included).
 
     compression_ratio_ : float
         ``dense_n_bytes_ / n_bytes_``.
@@ -379,7 +384,7 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
         )
         inner, weights = model_weights(model)
         family = family_of(inner)
-        check_n_inputs(family.n_inputs(weights), X)
+        check_n_inputs(family.n_inputs(weights, inner), X)
         share = family.default_share if self.share == "auto" else self.share
         quantized = [
             QuantizedMatrix(W, self.n_bits, self.method, share, family.row_axis)
@@ -401,8 +406,13 @@ class CoefficientQuantizer(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEst
             key: sum(p[key] for p in parts) for key in ("codes", "index", "shared")
         }
         self.bytes_["intercepts"] = FLOAT_BYTES * sum(np.size(b) for b in intercepts)
+        structure = _structure_bytes(family, inner)
+        if structure:
+            self.bytes_["structure"] = structure
         self.n_bytes_ = sum(self.bytes_.values())
-        self.dense_n_bytes_ = DENSE_FLOAT_BYTES * _dense_size(model, inner, weights)
+        self.dense_n_bytes_ = (
+            DENSE_FLOAT_BYTES * _dense_size(model, inner, weights) + structure
+        )
         self.compression_ratio_ = self.dense_n_bytes_ / self.n_bytes_
         return self
 
@@ -441,11 +451,21 @@ def float_bytes(model, *, sparse=True):
     return DENSE_FLOAT_BYTES * n_values + sum(index_bytes(W != 0) for W in weights)
 
 
+def _structure_bytes(family, inner):
+    """What a model stores beyond its weights and intercepts, as it is (a
+    pruned tree ensemble's trees); 0 for a linear model or a network."""
+    structure = getattr(family, "structure_bytes", None)
+    return 0 if structure is None else int(structure(inner))
+
+
 def _dense_size(model, inner, weights):
     """Weights and intercepts of the dense model before pruning: the pruner's
-    dense shapes (a neuron-pruned network shrank), else the model's own."""
+    dense shapes (a neuron-pruned network shrank), else the model's own (a
+    pruned tree ensemble's, whose structure the quantizer keeps)."""
     family = family_of(inner)
     shapes = [W.shape for W in weights]
-    if isinstance(model, CoefficientPruner):
+    if isinstance(model, CoefficientPruner) and getattr(
+        family, "counts_pruned_shapes", True
+    ):
         shapes = family.matrix_shapes(model.dense_coef_)
     return family.dense_size(shapes, inner)

@@ -167,7 +167,7 @@ class LinearFamily:
         return [coef_as_2d(model)]
 
     @staticmethod
-    def n_inputs(weights):
+    def n_inputs(weights, model=None):
         return weights[0].shape[1]
 
     @staticmethod

@@ -244,6 +244,9 @@ def _graph_of(model):
     """What the graph of ``model`` holds: a pruned tree ensemble's trees, or
     the columns and layers of any other model (``_graph.deployable``)."""
     inner = getattr(model, "estimator_", None)
+    if isinstance(model, CoefficientQuantizer) and is_pruned_ensemble(inner):
+        # the dequantized leaf values, as float32 attributes of the trees
+        return tree_graph(inner)
     if isinstance(model, CoefficientPruner) and is_pruned_ensemble(inner):
         return tree_graph(inner)
     return deployable(model)

@@ -22,6 +22,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 
 from ..families.forest._model import PrunedTreeEnsembleClassifier
+from ..families.forest._trees import float32_down
 
 
 @dataclass
@@ -47,14 +48,6 @@ def tree_graph(model):
         head = "sigmoid" if n_outputs == 1 else "softmax"
         return TreeGraph(model, head, model.classes_, n_outputs)
     return TreeGraph(model, "identity", None, n_outputs)
-
-
-def _float32_down(values):
-    """The largest float32 at most each value."""
-    rounded = np.asarray(values, dtype=np.float32)
-    above = rounded.astype(np.float64) > values
-    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
-    return rounded
 
 
 def tree_attributes(model):
@@ -95,7 +88,7 @@ def tree_attributes(model):
         "nodes_nodeids": np.concatenate([local_inner[inner], local_leaf]),
         "nodes_featureids": np.concatenate([trees.feature[inner], zeros]),
         "nodes_values": np.concatenate(
-            [_float32_down(trees.threshold[inner]), zeros.astype(np.float32)]
+            [float32_down(trees.threshold[inner]), zeros.astype(np.float32)]
         ),
         "nodes_modes": ["BRANCH_LEQ"] * len(inner) + ["LEAF"] * trees.n_leaves,
         "nodes_truenodeids": np.concatenate([local(trees.left[inner]), zeros]),
@@ -173,7 +166,7 @@ def write_trees(graph, X, tree):
     ``ai.onnx.ml`` opset 5's ``TreeEnsemble`` would store the pruned model's
     own arrays (no node record per leaf, no mode strings), about the size of
     ``n_bytes_``; skl2onnx (1.20) writes the ``ai.onnx.ml`` domain up to
-    opset 3 only, so the file is about twice ``n_bytes_``.
+    opset 3 only, so the file is three to four times ``n_bytes_``.
     """
     attributes, exact = tree_attributes(tree.model)
     version = 1

@@ -24,7 +24,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skprune import CoefficientPruner
+from skprune import CoefficientPruner, CoefficientQuantizer
 from skprune.families.forest._family import ForestFamily
 from skprune.families.forest._sklearn_trees import read_ensemble
 from skprune.families.forest._trees import apply
@@ -351,6 +351,23 @@ def test_the_transform_keeps_the_features_the_kept_splits_read(cancer):
     used = np.unique(pruner.estimator_.trees_.feature)
     np.testing.assert_array_equal(np.flatnonzero(pruner.support_), used)
     assert pruner.transform(X).shape[1] == len(used)
+
+
+def test_quantized_leaf_values(iris):
+    X, y = iris
+    pruner = CoefficientPruner(
+        RandomForestClassifier(n_estimators=20, random_state=0), prune_ratio=0.8
+    )
+    quantizer = CoefficientQuantizer(pruner, n_bits=4).fit(X, y)
+    model = quantizer.estimator_
+    # at most 16 distinct leaf values, and the bytes count the trees too
+    assert len(np.unique(model.leaf_values_)) <= 16
+    assert quantizer.bytes_["structure"] == model.trees_.n_bytes
+    assert quantizer.bytes_["codes"] == -(-model.leaf_values_.size * 4 // 8)
+    assert quantizer.n_bytes_ < pruner.fit(X, y).n_bytes_
+    assert quantizer.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="pruned tree ensemble"):
+        CoefficientQuantizer(pruner, refit=True).fit(X, y)
 
 
 # -- bad input -------------------------------------------------------------------

@@ -164,16 +164,26 @@ class CompactTrees:
     """Trees as a deployment stores them: arrays over the internal nodes only
     (``left``, ``right``, ``feature``, ``threshold``, ``missing_left``), a
     child or a root coded ``~k`` (negative) when it is leaf ``k``. Leaves
-    carry no structure: their values live with the model."""
+    carry no structure: their values live with the model.
+
+    Each array takes the smallest type that holds it: 16-bit node and feature
+    numbers while they fit, and float32 thresholds for trees that compare
+    float32 values (scikit-learn's), rounded down, which decides every
+    float32 ``x <= t`` exactly as the float64 threshold does."""
 
     def __init__(self, left, right, feature, threshold, missing_left, roots, dtype):
-        self.left = np.asarray(left, dtype=np.int32)
-        self.right = np.asarray(right, dtype=np.int32)
-        self.feature = np.asarray(feature, dtype=np.int32)
-        self.threshold = np.asarray(threshold, dtype=np.float64)
-        self.missing_left = np.asarray(missing_left, dtype=bool)
-        self.roots = np.asarray(roots, dtype=np.int32)
+        codes = np.concatenate([np.ravel(left), np.ravel(right), np.ravel(roots)])
+        index = _smallest_int(codes)
+        self.left = np.asarray(left, dtype=index)
+        self.right = np.asarray(right, dtype=index)
+        self.feature = np.asarray(feature, dtype=_smallest_int(np.ravel(feature)))
         self.input_dtype = np.dtype(dtype)
+        threshold = np.asarray(threshold, dtype=np.float64)
+        if self.input_dtype == np.float32:
+            threshold = float32_down(threshold)
+        self.threshold = threshold
+        self.missing_left = np.asarray(missing_left, dtype=bool)
+        self.roots = np.asarray(roots, dtype=index)
 
     @property
     def n_trees(self):
@@ -214,6 +224,22 @@ class CompactTrees:
             children = np.concatenate([self.left[current], self.right[current]])
             current = children[children >= 0]
         return depth
+
+
+def _smallest_int(values):
+    """int16 when every value fits, else int32."""
+    if values.size == 0 or (values.min() >= -(2**15) and values.max() < 2**15):
+        return np.int16
+    return np.int32
+
+
+def float32_down(values):
+    """The largest float32 at most each value."""
+    values = np.asarray(values, dtype=np.float64)
+    rounded = values.astype(np.float32)
+    above = rounded.astype(np.float64) > values
+    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
+    return rounded
 
 
 def apply(trees, X):

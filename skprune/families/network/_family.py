@@ -473,7 +473,7 @@ class NetworkFamily:
         return [np.asarray(W, dtype=np.float64) for W in network.coefs_]
 
     @staticmethod
-    def n_inputs(weights):
+    def n_inputs(weights, model=None):
         return weights[0].shape[0]
 
     @staticmethod
