@@ -218,10 +218,10 @@ def forest_experiment(
 ):
     """A random forest (200 trees, seeded) pruned to each fraction of its
     leaves: skprune's leaf merges (its defaults: second-order costs, ten
-    refit rounds), its whole trees dropped to the same leaf count or fewer,
-    and the forest's first trees holding that many leaves; ``--model`` does
-    not apply. Rows as :func:`coefficient_experiment`'s, ``kept`` counting
-    leaves."""
+    refit rounds), its whole trees dropped to as many trees as hold that many
+    leaves on average, and the forest's first trees holding that many leaves;
+    ``--model`` does not apply. Rows as :func:`coefficient_experiment`'s,
+    ``kept`` counting leaves."""
     scoring = list(scoring)
     names = ("skprune, leaves merged", "skprune, trees dropped", "first trees")
     scores = MeanScores(scoring, cv)
@@ -241,10 +241,8 @@ def forest_experiment(
             merged = CoefficientPruner(forest, prefit=True, n_keep=k).fit(X_tr, y_tr)
             scores.add(names[0], f, merged, X_te, y_te)
             folds.step(f"{names[0]}, {k} leaves")
-            # the most trees whose leaves fit in k
-            n_trees = max(
-                1, int(np.searchsorted(np.cumsum(np.sort(per_tree)), k, "right"))
-            )
+            # as many trees as hold k leaves on average
+            n_trees = max(1, round(k / per_tree.mean()))
             dropped = CoefficientPruner(
                 forest, prefit=True, granularity="tree", n_keep=n_trees
             ).fit(X_tr, y_tr)

@@ -132,7 +132,9 @@ default="weight"
 
     refit : bool, default=True
         Refit the kept coefficients after each pruning round. ``False`` only
-        zeroes the pruned ones.
+        zeroes the pruned ones (for a tree ensemble: a merged leaf takes its
+        children's weighted mean value, a dropped tree's mean goes to the
+        intercept).
 
         A network is fine-tuned under the mask with its own solver, loss,
         activation, ``alpha``, batches, learning-rate schedule, stopping rule
@@ -349,7 +351,9 @@ default="weight"
             prune_ratio=self.prune_ratio,
             n_keep=self.n_keep,
             item_name=item_name,
-            n_features=X.shape[1],
+            n_features=X.shape[1]
+            if item_name in ("features", "coefficients")
+            else None,
         )
         refitter.check_n_keep(n_final, self)
         with refitter.threads():

@@ -158,10 +158,11 @@ def write_trees(graph, X, tree):
 
     A float64 graph stores the thresholds, leaf values and intercept as
     float64 tensors (``ai.onnx.ml`` opset 3), so that a float64 input is
-    compared as scikit-learn compares it (``HistGradientBoosting*`` compares
-    float64 values: export it from a float64 ``X`` sample for the very same
-    routing); the sum comes out as float32 either way (the operator's only
-    output type) and is cast to the graph's type.
+    compared as ``HistGradientBoosting*`` compares it (export it from a
+    float64 ``X`` sample for the very same routing); scikit-learn's other
+    trees compare float32 values, which a float32 graph reproduces. The sum
+    comes out as float32 either way (the operator's only output type) and is
+    cast to the graph's type.
 
     ``ai.onnx.ml`` opset 5's ``TreeEnsemble`` would store the pruned model's
     own arrays (no node record per leaf, no mode strings), about the size of

@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skprune import CoefficientPruner, CoefficientQuantizer
+from skprune.families.forest._criteria import LeafStats, tree_cost
 from skprune.families.forest._family import ForestFamily
 from skprune.families.forest._sklearn_trees import read_ensemble
 from skprune.families.forest._trees import apply
@@ -368,6 +369,66 @@ def test_quantized_leaf_values(iris):
     assert quantizer.score(X, y) > 0.9
     with pytest.raises(ValueError, match="pruned tree ensemble"):
         CoefficientQuantizer(pruner, refit=True).fit(X, y)
+
+
+@pytest.mark.parametrize("criterion", ["obd", "magnitude"])
+def test_dropping_a_tree_costs_what_the_intercept_cannot_take(criterion):
+    # two trees of three leaves; a constant added to a tree's leaves moves
+    # only the intercept, so it costs nothing
+    rng = np.random.RandomState(0)
+    beta, h, n = rng.normal(size=(1, 6)), rng.uniform(1, 2, (1, 6)), np.arange(6.0)
+    tree_of, leaves = np.array([0, 0, 0, 1, 1, 1]), np.arange(6)
+    costs = []
+    for shift in (0.0, 1e6):
+        shifted = beta + np.where(tree_of == 0, shift, -shift)
+        stats = LeafStats(shifted, h, np.zeros(6), n + 1, criterion)
+        costs.append(tree_cost(stats, leaves, tree_of, 2))
+    np.testing.assert_allclose(costs[0], costs[1], rtol=1e-6)
+    assert np.all(costs[0] > 0)
+    flat = LeafStats(np.full((1, 6), 3.0), h, np.zeros(6), n + 1, criterion)
+    np.testing.assert_allclose(tree_cost(flat, leaves, tree_of, 2), 0.0, atol=1e-9)
+
+
+def test_leaves_no_row_reaches_keep_their_values(diabetes):
+    X, y = diabetes
+    forest = RandomForestRegressor(n_estimators=5, random_state=0).fit(X, y)
+    # a prefit forest pruned on a few rows, which miss most leaves
+    pruner = CoefficientPruner(
+        forest, prefit=True, prune_ratio=0.1, refit=False, n_iter=1
+    ).fit(X[:20], y[:20])
+    leaves = np.flatnonzero(pruner.coef_mask_)
+    unchanged = read_ensemble(forest).trees.is_leaf[leaves]
+    values = pruner.estimator_.leaf_values_[unchanged, 0]
+    np.testing.assert_allclose(values, pruner.dense_coef_[0, leaves[unchanged]])
+    assert np.all(values != 0)
+
+
+def test_the_pruned_models_are_what_scikit_learn_helpers_expect(iris, diabetes):
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.metrics import get_scorer
+
+    X, y = iris
+    classifier = CoefficientPruner(
+        RandomForestClassifier(n_estimators=5, random_state=0)
+    ).fit(X, y)
+    assert is_classifier(classifier.estimator_)
+    assert get_scorer("neg_log_loss")(classifier.estimator_, X, y) < 0
+    regressor = CoefficientPruner(
+        GradientBoostingRegressor(n_estimators=5, random_state=0)
+    ).fit(*diabetes)
+    assert is_regressor(regressor.estimator_)
+
+
+def test_a_forest_classifier_without_refit_is_its_trees_mean_log_votes(iris):
+    X, y = iris
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    pruner = CoefficientPruner(forest, prefit=True, prune_ratio=0.0, refit=False)
+    pruner.fit(X, y)
+    assert pruner.history_[0]["n_iter"] == 0  # nothing solved
+    fractions = np.stack([t.predict_proba(X) for t in forest.estimators_])
+    logits = np.log(np.clip(fractions, 1e-3, 1)).mean(axis=0)
+    expected = softmax(logits, axis=1)
+    np.testing.assert_allclose(pruner.predict_proba(X), expected, atol=1e-10)
 
 
 # -- bad input -------------------------------------------------------------------

@@ -68,25 +68,35 @@ def merge_into(stats, parent, left, right, rng):
 
 
 def tree_cost(stats, leaves, tree_of, n_trees):
-    """What dropping each tree costs (its live ``leaves``' values)."""
+    """What dropping each tree costs (its live ``leaves``' values), the
+    intercept taking its mean: under ``"obd"`` to second order, under
+    ``"magnitude"`` the row-weighted spread of what the tree adds to a
+    prediction, else the sum of its leaves' scores."""
+    owner = tree_of[leaves]
+    if stats.criterion == "obd":
+        return centered_tree_cost(stats, leaves, owner, n_trees)
     if stats.criterion == "magnitude":
-        # the mean square of what the tree adds to a row's prediction
-        per_leaf = stats.n[leaves] * np.sum(stats.beta[:, leaves] ** 2, axis=0)
-    elif stats.criterion == "obd":
-        per_leaf = 0.5 * np.sum(stats.h[:, leaves] * stats.beta[:, leaves] ** 2, axis=0)
-    else:
-        per_leaf = stats.s[leaves]
-    return np.bincount(tree_of[leaves], weights=per_leaf, minlength=n_trees)
+        weighted = LeafStats(
+            stats.beta,
+            np.broadcast_to(stats.n, stats.h.shape),
+            stats.s,
+            stats.n,
+            stats.criterion,
+        )
+        return 2 * centered_tree_cost(weighted, leaves, owner, n_trees)
+    return np.bincount(owner, weights=stats.s[leaves], minlength=n_trees)
 
 
 def centered_tree_cost(stats, leaves, owner, n_trees):
     """OBD's cost of dropping each tree, the intercept taking its weighted mean:
-    ``1/2 (sum h beta^2 - (sum h beta)^2 / sum h)`` per model row, summed."""
+    ``1/2 sum h (beta - mean)^2`` per model row (each tree's curvature-weighted
+    mean, subtracted before squaring), summed."""
     h, beta = stats.h[:, leaves], stats.beta[:, leaves]
     total = np.zeros(n_trees)
     for k in range(h.shape[0]):
         hs = np.bincount(owner, weights=h[k], minlength=n_trees)
         hb = np.bincount(owner, weights=h[k] * beta[k], minlength=n_trees)
-        hbb = np.bincount(owner, weights=h[k] * beta[k] ** 2, minlength=n_trees)
-        total += 0.5 * (hbb - hb**2 / np.where(hs > 0, hs, 1.0))
+        mean = hb / np.where(hs > 0, hs, 1.0)
+        spread = h[k] * (beta[k] - mean[owner]) ** 2
+        total += 0.5 * np.bincount(owner, weights=spread, minlength=n_trees)
     return total

@@ -65,7 +65,7 @@ ITEM_NAMES = {"leaf": "leaves", "tree": "trees", "weight": "leaves"}
 # (benchmarks/bench_forest.py --only refit): a lighter penalty memorises the
 # rows the trees were grown on, a heavier one keeps a classifier's merged
 # leaves from being refit.
-PENALTIES = {"classification": 0.01, "regression": 0.3}
+PENALTIES = {"classification": 0.01, "regression": 0.1}
 
 
 class ForestRefit:
@@ -99,14 +99,18 @@ class ForestRefit:
 
     # the dense model ---------------------------------------------------------
 
-    def dense(self):
+    def dense(self, refit=True):
         """The ensemble as a linear model over its leaves: as fitted when it
-        is one (regressors, boosting), solved from zero for a forest
-        classifier, whose votes are no logits."""
+        is one (regressors, boosting). A forest classifier's votes average
+        class fractions, no logits: its trees' mean log class fractions (the
+        geometric mean of their votes), refit unless ``refit=False``."""
         mask = self.trees.is_leaf.copy()
         self._mask = mask
         if self.ensemble.coef is None:
-            return self._solve(mask, self.ensemble.anchor, np.zeros(self.n_rows))
+            anchor, intercept = self.ensemble.anchor, np.zeros(self.n_rows)
+            if not refit:
+                return self._evaluate(mask, anchor, intercept)
+            return self._solve(mask, anchor, intercept)
         return self._evaluate(mask, self.ensemble.coef, self.ensemble.intercept)
 
     # layout ------------------------------------------------------------------
@@ -296,13 +300,19 @@ class ForestRefit:
         total = np.bincount(
             owner[kept], weights=counts[old[kept]], minlength=trees.n_nodes
         )
+        # a node no weighted row reaches takes the plain mean of its old leaves
+        number = np.bincount(owner[kept], minlength=trees.n_nodes)
         for k in range(self.n_rows):
+            values = previous.coef[k, old[kept]]
             sums = np.bincount(
-                owner[kept],
-                weights=counts[old[kept]] * previous.coef[k, old[kept]],
-                minlength=trees.n_nodes,
+                owner[kept], weights=counts[old[kept]] * values, minlength=trees.n_nodes
             )
-            coef[k] = np.where(total > 0, sums / np.where(total > 0, total, 1), 0.0)
+            plain = np.bincount(owner[kept], weights=values, minlength=trees.n_nodes)
+            coef[k] = np.where(
+                total > 0,
+                sums / np.where(total > 0, total, 1),
+                plain / np.maximum(number, 1),
+            )
             gone = old[~kept]
             tree_totals = np.bincount(
                 trees.tree_of[gone], weights=counts[gone], minlength=trees.n_trees
@@ -516,8 +526,7 @@ class ForestFamily:
             if value not in allowed:
                 raise ValueError(
                     f"{param}={value!r} does not apply to {name}; a tree "
-                    f"ensemble is pruned with {param} in {allowed} ('weight' "
-                    "is 'leaf')."
+                    f"ensemble is pruned with {param} in {allowed}."
                 )
         if not callable(criterion) and criterion not in FOREST_CRITERIA:
             raise ValueError(
@@ -558,4 +567,4 @@ class ForestFamily:
             read_ensemble(fitted), X, y, classes=classes, sample_weight=sample_weight
         )
         refitter.fitted, refitter.prefit = fitted, pruner.prefit
-        return refitter, refitter.dense()
+        return refitter, refitter.dense(pruner.refit)

@@ -22,6 +22,7 @@ them (its ``estimator_``) and they cannot be fit again.
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
 from sklearn.utils.validation import check_array
 
 from ._trees import apply
@@ -81,6 +82,18 @@ class _TreeScores:
         return apply(self.trees_, self._check_X(X))
 
     apply.__doc__ = apply.__doc__ % {"X": X_PARAMETER}
+
+    def __sklearn_tags__(self):
+        # what scikit-learn's helpers (is_classifier, scorers) read of a
+        # fitted model; it is no estimator: nothing to fit
+        classifier = hasattr(self, "classes_")
+        return Tags(
+            estimator_type="classifier" if classifier else "regressor",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags() if classifier else None,
+            regressor_tags=None if classifier else RegressorTags(),
+            input_tags=InputTags(sparse=True, allow_nan=True),
+        )
 
     def _check_X(self, X):
         X = check_array(
