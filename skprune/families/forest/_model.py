@@ -76,7 +76,7 @@ class _TreeScores:
 
         Returns
         -------
-        leaves : ndarray of int32 of shape (n_samples, n_trees_)
+        leaves : ndarray of int32 of shape (n_samples, n_trees)
             Leaf numbers, ``0 .. n_leaves_ - 1`` (rows of ``leaf_values_``).
         """
         return apply(self.trees_, self._check_X(X))
@@ -140,7 +140,7 @@ ATTRIBUTES = """trees_ : object
     intercept_ : ndarray of shape (n_outputs,)
         The constant every prediction starts from.
 
-    output_of_tree_ : ndarray of int32 of shape (n_trees_,)
+    output_of_tree_ : ndarray of int32 of shape (n_trees,)
         The output each tree feeds (a gradient-boosted multiclass model grows
         one tree per class), -1 when it feeds all of them.
 
@@ -191,7 +191,7 @@ class PrunedTreeEnsembleRegressor(_TreeScores):
 
     Attributes
     ----------
-    leaf_values_ : ndarray of shape (n_leaves_, 1)
+    leaf_values_ : ndarray of shape (n_leaves, 1)
         The value of each leaf: the refit coefficients of the leaf-indicator
         design.
 
@@ -258,7 +258,7 @@ class PrunedTreeEnsembleClassifier(_TreeScores):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
 
-    leaf_values_ : ndarray of shape (n_leaves_, n_values)
+    leaf_values_ : ndarray of shape (n_leaves, n_values)
         Each leaf's logits (``n_values`` is 1 for two classes, one per class
         otherwise: a forest's trees vote for every class), or one value for
         the class its tree grows for (``output_of_tree_``).
