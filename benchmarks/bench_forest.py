@@ -481,6 +481,13 @@ def speed_part(args):
             pruner, prune_time = harness.timed(
                 CoefficientPruner(model, prefit=True, prune_ratio=ratio).fit, X_tr, y_tr
             )
+        y_te = y[n:]
+        quality = {
+            "unpruned accuracy": model.score(X_te, y_te),
+            "unpruned log_loss": log_loss(y_te, model.predict_proba(X_te)),
+            "pruned accuracy": pruner.score(X_te, y_te),
+            "pruned log_loss": log_loss(y_te, pruner.predict_proba(X_te)),
+        }
         methods = {
             "unpruned (scikit-learn)": lambda m=model: m.predict_proba(X_te),
             "pruned (skprune)": lambda p=pruner: p.estimator_.predict_proba(X_te),
@@ -511,6 +518,7 @@ def speed_part(args):
             "pruned_nodes": pruner.n_nodes_,
             "onnx_bytes": onnx_bytes,
             "n_bytes": pruner.n_bytes_,
+            **quality,
         }
         for name, result in timing.items():
             row[f"predict {name}"] = harness.time_summary(result["times"])["median"]

@@ -154,7 +154,9 @@ default="weight"
           pruned ones, and warns with a ``ConvergenceWarning`` when it misses
           ``tol``. Exact for any granularity and any number of classes.
         - A tree ensemble: the leaf values are refit jointly on the rows
-          ``fit`` is given, by the L2 logistic objective (one logit for two
+          ``fit`` is given (for a boosted model, a uniform sample of 20,000
+          of them, drawn with ``random_state``, when there are more), by the
+          L2 logistic objective (one logit for two
           classes, a softmax otherwise; a boosting tree grown for a class
           keeps feeding that class only) or the squared error, with a penalty
           on their change from where the round started (the ensemble's own
@@ -188,8 +190,9 @@ default="weight"
     random_state : int, RandomState instance or None, default=None
         Seeds ``criterion="random"``. Same seed, same mask. It also seeds a
         network or a tree ensemble whose own ``random_state`` is None
-        (initial weights, batches, fine-tuning; a forest's bootstrap), so
-        that one seed fixes the whole run.
+        (initial weights, batches, fine-tuning; a forest's bootstrap), and
+        draws the rows a boosted model's refit sees when there are more than
+        20,000, so that one seed fixes the whole run.
 
     Attributes
     ----------

@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skprune import CoefficientPruner, CoefficientQuantizer
+from skprune.families.forest import _family
 from skprune.families.forest._criteria import LeafStats, tree_cost
 from skprune.families.forest._family import ForestFamily
 from skprune.families.forest._sklearn_trees import read_ensemble
@@ -429,6 +430,27 @@ def test_a_forest_classifier_without_refit_is_its_trees_mean_log_votes(iris):
     logits = np.log(np.clip(fractions, 1e-3, 1)).mean(axis=0)
     expected = softmax(logits, axis=1)
     np.testing.assert_allclose(pruner.predict_proba(X), expected, atol=1e-10)
+
+
+def test_a_boosted_refit_sees_a_seeded_sample_of_many_rows(cancer, monkeypatch):
+    X, y = cancer
+    monkeypatch.setattr(_family, "REFIT_ROWS", 100)
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    pruner = CoefficientPruner(forest, prefit=True, random_state=0)
+    refitter, _ = ForestFamily.refit_object(pruner, X, y, {}, "obd")
+    assert refitter.leaf_of_row.shape[0] == len(y)  # a forest sees every row
+    model = GradientBoostingClassifier(n_estimators=5, random_state=0).fit(X, y)
+    pruner = CoefficientPruner(model, prefit=True, prune_ratio=0.5, random_state=0)
+    refitter, _ = ForestFamily.refit_object(pruner, X, y, {}, "obd")
+    assert refitter.leaf_of_row.shape[0] == 100
+    masks = [
+        CoefficientPruner(model, prefit=True, prune_ratio=0.5, random_state=seed)
+        .fit(X, y)
+        .coef_mask_
+        for seed in (0, 0, 1)
+    ]
+    np.testing.assert_array_equal(masks[0], masks[1])  # same seed, same rows
+    assert not np.array_equal(masks[0], masks[2])
 
 
 # -- bad input -------------------------------------------------------------------

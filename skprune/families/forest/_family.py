@@ -34,6 +34,7 @@ from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
 from ...coefficients._pruning import MaskedFit
@@ -66,6 +67,12 @@ ITEM_NAMES = {"leaf": "leaves", "tree": "trees", "weight": "leaves"}
 # rows the trees were grown on, a heavier one keeps a classifier's merged
 # leaves from being refit.
 PENALTIES = {"classification": 0.01, "regression": 0.1}
+# A boosted model's refit and merge costs see at most this many rows, a
+# uniform sample (random_state): its leaves are large, and more rows barely
+# move a penalised leaf value. A forest's deep trees have leaves of a few
+# rows, which a sample leaves unreached and free to merge: it sees every row
+# (measured: benchmarks/bench_forest.py --only speed).
+REFIT_ROWS = 20_000
 
 
 class ForestRefit:
@@ -563,8 +570,15 @@ class ForestFamily:
             if class_weight == "balanced_subsample":
                 class_weight = "balanced"
             sample_weight = fold_class_weight(class_weight, classes, y, sample_weight)
+        ensemble = read_ensemble(fitted)
+        if X.shape[0] > REFIT_ROWS and not ensemble.exchangeable:
+            rows = check_random_state(pruner.random_state).choice(
+                X.shape[0], REFIT_ROWS, replace=False
+            )
+            rows = np.sort(rows)
+            X, y, sample_weight = X[rows], np.asarray(y)[rows], sample_weight[rows]
         refitter = ForestRefit(
-            read_ensemble(fitted), X, y, classes=classes, sample_weight=sample_weight
+            ensemble, X, y, classes=classes, sample_weight=sample_weight
         )
         refitter.fitted, refitter.prefit = fitted, pruner.prefit
         return refitter, refitter.dense(pruner.refit)
