@@ -217,19 +217,23 @@ def compression_part(args):
     return rows
 
 
-def run_set(name, kind, X_tr, X_te, y_tr, y_te, classification, args):
+def make_ensemble(kind, classification, n_trees):
+    """An unfitted random forest of ``n_trees`` (``kind="forest"``) or a
+    histogram-boosted model without early stopping, seeded."""
     if kind == "forest":
         cls = RandomForestClassifier if classification else RandomForestRegressor
-        model = cls(n_estimators=50 if args.quick else 500, n_jobs=2, random_state=0)
-        ratios = FOREST_RATIOS
-    else:
-        cls = (
-            HistGradientBoostingClassifier
-            if classification
-            else HistGradientBoostingRegressor
-        )
-        model = cls(early_stopping=False, random_state=0)
-        ratios = BOOSTING_RATIOS
+        return cls(n_estimators=n_trees, n_jobs=2, random_state=0)
+    cls = (
+        HistGradientBoostingClassifier
+        if classification
+        else HistGradientBoostingRegressor
+    )
+    return cls(early_stopping=False, random_state=0)
+
+
+def run_set(name, kind, X_tr, X_te, y_tr, y_te, classification, args):
+    model = make_ensemble(kind, classification, 50 if args.quick else 500)
+    ratios = FOREST_RATIOS if kind == "forest" else BOOSTING_RATIOS
     (model, fit_time) = harness.timed(model.fit, X_tr, y_tr)
     dense_nodes = n_nodes(model)
     base = evaluate(model, X_te, y_te, classification)
@@ -395,18 +399,7 @@ def refit_part(args):
             stratify=y if classification else None,
         )
         for kind, ratio in (("forest", 0.98), ("boosting", 0.95)):
-            if kind == "forest":
-                cls = (
-                    RandomForestClassifier if classification else RandomForestRegressor
-                )
-                model = cls(n_estimators=200, n_jobs=2, random_state=0)
-            else:
-                cls = (
-                    HistGradientBoostingClassifier
-                    if classification
-                    else HistGradientBoostingRegressor
-                )
-                model = cls(early_stopping=False, random_state=0)
+            model = make_ensemble(kind, classification, 200)
             model.fit(X_tr, y_tr)
             base = _score(evaluate(model, X_te, y_te, classification))
             row = {"set": name, "model": kind, "prune_ratio": ratio}

@@ -49,7 +49,11 @@ from ._criteria import (
     merge_into,
     tree_cost,
 )
-from ._model import PrunedTreeEnsembleClassifier, PrunedTreeEnsembleRegressor
+from ._model import (
+    PrunedTreeEnsembleClassifier,
+    PrunedTreeEnsembleRegressor,
+    class_codes,
+)
 from ._ridge import MAX_ITER, TOL, ridge_on_leaves
 from ._sklearn_trees import check_supported, is_tree_ensemble, read_ensemble
 from ._trees import apply
@@ -469,8 +473,7 @@ class ForestRefit:
             mean = np.average(self.y, weights=self.sample_weight)
             spread = np.sum(self.sample_weight * (self.y - mean) ** 2)
             return float(1 - residual / spread) if spread > 0 else None
-        codes = (raw[:, 0] > 0).astype(int) if self.n_rows == 1 else raw.argmax(1)
-        return float(np.mean(codes == self.y_codes))
+        return float(np.mean(class_codes(raw) == self.y_codes))
 
     # the pruned model --------------------------------------------------------
 

@@ -36,6 +36,12 @@ X_PARAMETER = """X : {array-like, sparse matrix} of shape (n_samples, n_features
             recorded direction."""
 
 
+def class_codes(raw):
+    """The class index of each row's logits: the sign of a single logit, the
+    largest of several."""
+    return (raw[:, 0] > 0).astype(int) if raw.shape[1] == 1 else raw.argmax(1)
+
+
 class _TreeScores:
     """What both pruned models share (see the module docstring)."""
 
@@ -338,9 +344,7 @@ class PrunedTreeEnsembleClassifier(_TreeScores):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        raw = self._raw(X)
-        codes = (raw[:, 0] > 0).astype(int) if raw.shape[1] == 1 else raw.argmax(1)
-        return self.classes_[codes]
+        return self.classes_[class_codes(self._raw(X))]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of the predictions.
