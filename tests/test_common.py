@@ -11,6 +11,7 @@ from sklearn.ensemble import (
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skprune import (
@@ -88,6 +89,9 @@ ESTIMATORS = [
     PrunedLogisticRegressionCV(cv=2, granularity="feature", prune_ratios=[0.0, 0.5]),
     PrunedLogisticRegressionCV(cv=2, swap=True),
     SampleSubsetter(LogisticRegression()),
+    SampleSubsetter(LogisticRegression(), strategy="random"),
+    SampleSubsetter(HistGradientBoostingClassifier(max_iter=10)),
+    SampleSubsetter(DecisionTreeClassifier(random_state=0), clean_labels=True),
     SampleSubsetter(Ridge()),
     SampleSubsetter(LogisticRegression(), strategy="grand", cv=3),
     SampleSubsetter(LogisticRegression(), strategy="margin", cv=3),

@@ -22,7 +22,10 @@ FLOORS = [
             "skprune.rows.scoring",
         ],
     ),
-    ("families and selection rules", ["skprune.families", "skprune.rows.selection"]),
+    (
+        "families and selection rules",
+        ["skprune.families", "skprune.rows.selection", "skprune.rows._select"],
+    ),
     (
         "estimators",
         [

@@ -101,6 +101,8 @@ def fit_on_dask(subsetter, X, y, fit_params):
         weights *= n_keep / n_samples
     mask = np.zeros(n_samples, dtype=bool)
     mask[indices] = True
+    # no label-noise check here: its flags would need a pass of their own
+    subsetter.strategy_, subsetter.noise_rate_ = scoring.strategy, None
     subsetter._record_selection(
         mask,
         indices,

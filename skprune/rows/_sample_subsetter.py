@@ -12,6 +12,7 @@ from sklearn.base import (
 )
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
@@ -26,10 +27,9 @@ from ..utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from ..utils._threads import fit_blas_threads
 from ..utils._validation import take_rows
 from ._dask import fit_on_dask
-from .scoring._plan import KEEP_RULES, RowScoring
+from ._select import check_class_target, check_two_classes, select_rows
+from .scoring._plan import KEEP_RULES
 from .scoring._strategies import STRATEGY_NAMES
-from .selection._choose import choose_rows
-from .selection._weighted import WEIGHTED_UNIFORM_SHARE, weighted_union
 
 
 class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimator):
@@ -61,10 +61,19 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         Exact number of rows kept; overrides ``prune_ratio`` (``"auto"``
         included).
 
-    strategy : str or callable, default="random"
+    strategy : str or callable, default="auto"
         How rows are scored (classification-only unless noted); every score
         means "higher is easier":
 
+        - ``"auto"``: the measured best for the estimator's kind
+          (:doc:`/user_guide/row_pruning`): ``"grand"``, importance-sampled
+          by a pilot, for a linear classifier whose ``fit`` takes
+          ``sample_weight`` (``LogisticRegression``, ``SGDClassifier``, ...);
+          ``"random"`` for every other learner (boosting, forests, kernels,
+          networks, pipelines; the rows a model scores were no better than
+          uniform ones for them) and for regressors; for a classifier,
+          ``clean_labels="auto"`` then checks the labels for noise. What it
+          chose is in ``strategy_`` and ``keep_``; ``keep`` must be "auto";
         - ``"random"``: uniform random (classification and regression);
         - ``"margin"``: the signed out-of-fold margin of the given label;
         - ``"loss"``: minus the out-of-fold log-loss of the given label, or
@@ -105,10 +114,11 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
           fifth of it spread evenly, which bounds the weights), and the
           estimator gets ``sample_weight = (n_keep / n) / pi_i`` (times any
           ``sample_weight`` you pass; ``n`` counts the rows drawn from, less
-          any ``clean_labels`` set aside). Nothing is set aside: the weighted
-          kept rows estimate the training objective over **every** row
-          without bias, scaled so that the weights average one (a penalty
-          then weighs as much as on ``n_keep`` unweighted rows). With a
+          any ``clean_labels`` set aside). Unless the labels look noisy
+          (``clean_labels``), nothing is set aside: the weighted kept rows
+          estimate the training objective over **every** row without bias,
+          scaled so that the weights average one (a penalty then weighs as
+          much as on ``n_keep`` unweighted rows). With a
           pilot (``score_by``), the pilot rows are kept and the rest drawn
           from the other rows; each row's ``pi_i`` is that of the union of
           the two draws. The rows are not split over the classes in
@@ -178,17 +188,28 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         An explicit size is capped at the kept rows, which include it.
 
     clean_labels : bool or "auto", default="auto"
-        Classification: set aside the rows confident learning flags as
-        likely mislabelled (the flags of ``strategy="noise"``, from
-        out-of-fold models) before a sampling rule draws, taking back the
-        least hard of them only when the count needs them. ``"auto"``: for
-        ``keep="coverage"`` (as CCS drops the hardest rows) when the rows are
-        scored out of fold (not with ``score_by="pilot"``), never for
-        ``keep="weighted"``, whose weights estimate the whole objective.
-        ``True`` needs one of the two sampling rules. It
-        buys accuracy under label noise and costs calibration: on clean
-        labels the kept set looks separable and the probabilities become
-        overconfident (measured in :doc:`/user_guide/row_pruning`).
+        Classification: set aside the rows whose labels look wrong before a
+        sampling rule draws, taking back the least hard of them only when the
+        count needs them. ``True``: the rows confident learning flags on
+        out-of-fold models (those of ``strategy="noise"``), for
+        ``keep="weighted"`` or ``"coverage"`` (with ``strategy="auto"``'s
+        uniform rows: the check's flags below, whatever its estimate).
+        ``"auto"``: always for ``keep="coverage"`` scored out of fold (as CCS
+        drops the hardest rows); never for ``strategy="random"`` and the
+        top-k rules; for the weighted rule scored by a pilot and for
+        ``strategy="auto"``'s uniform rows, when a cheap check finds the
+        labels noisy: clones of the scorer fit on three folds of a uniform
+        pilot of ``max(n_keep, 1000)`` rows estimate the share of wrong
+        labels (``noise_rate_``: their error on the tenth of the pilot rows
+        they are surest of, where flipped labels are as frequent as anywhere
+        and overlapping classes rarely reach); from 0.12, every row
+        is judged by the fold models against confident learning's per-class
+        thresholds and the flagged rows are set aside (at most ``n_samples -
+        n_keep``, every class keeping a row): uniform rows draw four fifths of
+        the kept rows from the others, the weighted rule draws them by its
+        uniform share only, at a fifth of their weight. Not on dask. Setting
+        rows aside buys accuracy under label noise and can cost calibration
+        where classes overlap (measured in :doc:`/user_guide/row_pruning`).
 
     cv : int, cross-validation generator or iterable, default=5
         Folds of the out-of-fold scoring; an int gives ``StratifiedKFold``
@@ -234,6 +255,14 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
     keep_ : str
         The rule that was applied (what ``keep="auto"`` resolved to).
+
+    strategy_ : str or callable
+        The strategy that scored the rows (what ``strategy="auto"`` resolved
+        to).
+
+    noise_rate_ : float or None
+        The share of wrong labels the cheap check of ``clean_labels="auto"``
+        estimated (see there); ``None`` when no check ran.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -283,7 +312,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         "estimator": WRAPPED_ESTIMATOR,
         "prune_ratio": [*PRUNE_RATIO, StrOptions({"auto"})],
         "n_keep": N_KEEP,
-        "strategy": [StrOptions(set(STRATEGY_NAMES)), callable],
+        "strategy": [StrOptions({"auto", *STRATEGY_NAMES}), callable],
         "keep": [StrOptions(set(KEEP_RULES))],
         "stratify": ["boolean"],
         "reweight": ["boolean"],
@@ -305,7 +334,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         *,
         prune_ratio=0.5,
         n_keep=None,
-        strategy="random",
+        strategy="auto",
         keep="auto",
         stratify=True,
         reweight=False,
@@ -333,55 +362,18 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         self.n_jobs = n_jobs
 
     def _select(self, X, y, fit_params, *, weights_ok):
-        """Score the rows, choose the kept ones, set the selection attributes
-        (the straight line: the plan, the scores, the rule)."""
-        scoring = RowScoring.of(self)
-        scoring.check(X)
-        n_keep = scoring.kept_count(X.shape[0])
-        pilot, clean_labels = scoring.plan(weights_ok)
-        if pilot and scoring.rule(weights_ok) == "weighted":
-            # OSMAC's two steps: the pilot's costs, then the union design
-            pilot_rows, hardness, y_codes, plan = scoring.score_by_pilot(
-                X, y, fit_params, n_keep
-            )
-            mask, weights = weighted_union(
-                hardness,
-                n_keep,
-                pilot=pilot_rows,
-                y_codes=y_codes,
-                uniform_share=WEIGHTED_UNIFORM_SHARE,
-                rng=np.random.RandomState(plan.sampling_seed),
-            )
-            scores, rule, issues = -hardness, "weighted", None
-        else:
-            oof = scoring.predictions(X, y, fit_params, n_keep=n_keep, pilot=pilot)
-            selection = choose_rows(
-                X,
-                oof.y,
-                oof,
-                strategy=self.strategy,
-                keep=self.keep,
-                n_keep=n_keep,
-                stratify=self.stratify,
-                reweight=self.reweight,
-                random_state=self.random_state,
-                weights_ok=weights_ok,
-                clean_labels=clean_labels,
-            )
-            mask, weights = selection.mask, selection.weights
-            scores, rule, issues = (
-                selection.scores,
-                selection.rule,
-                selection.label_issues,
-            )
-            pilot_rows = oof.rows if pilot else None
+        """Score the rows, choose the kept ones (:func:`select_rows`), set
+        the selection attributes; the kept rows' mask."""
+        chosen = select_rows(self, X, y, fit_params, weights_ok=weights_ok)
+        self.strategy_, self.noise_rate_ = chosen.strategy, chosen.noise_rate
+        mask, pilot_rows = chosen.mask, chosen.pilot_rows
         self._record_selection(
             mask,
             np.flatnonzero(mask),
-            scores=scores,
-            weights=None if weights is None else weights[mask],
-            rule=rule,
-            label_issues=issues,
+            scores=chosen.scores,
+            weights=None if chosen.weights is None else chosen.weights[mask],
+            rule=chosen.rule,
+            label_issues=chosen.label_issues,
             pilot_indices=None if pilot_rows is None else np.flatnonzero(pilot_rows),
         )
         return mask
@@ -411,7 +403,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
     def _validate(self, X, y):
         inner = get_tags(self.estimator)
-        return validate_data(
+        classifier = is_classifier(self.estimator)
+        check_class_target(y, classifier)
+        X, y = validate_data(
             self,
             X,
             y,
@@ -420,6 +414,10 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             ensure_min_samples=1,
             ensure_all_finite="allow-nan" if inner.input_tags.allow_nan else True,
         )
+        if classifier:
+            check_classification_targets(y)
+            check_two_classes(y)
+        return X, y
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
@@ -566,6 +564,8 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         tags.target_tags.multi_output = several_targets
+        if tags.classifier_tags is not None:  # one class label a row
+            tags.classifier_tags.multi_label = False
         return tags
 
 

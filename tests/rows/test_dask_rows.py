@@ -122,7 +122,8 @@ def test_a_chunk_too_hard_for_its_summary_is_asked_again(monkeypatch, chunk):
         return step, blocks
 
     monkeypatch.setattr(skprune_dask, "plan_second_step", spy)
-    params = dict(strategy="grand", n_keep=4000, random_state=1)
+    # the in-memory fit without its label check, which a dask fit has not
+    params = dict(strategy="grand", n_keep=4000, random_state=1, clean_labels=False)
     local = SampleSubsetter(LogisticRegression(), **params).fit(X, y)
     with _threads():
         remote = SampleSubsetter(LogisticRegression(), **params).fit(
@@ -176,7 +177,9 @@ def test_every_chunk_is_read_three_times_and_the_array_never_whole(rows):
     # uniform rows read each chunk once
     computed.clear()
     with _threads():
-        SampleSubsetter(LogisticRegression(), n_keep=600, random_state=0).fit(lazy, y)
+        SampleSubsetter(
+            LogisticRegression(), strategy="random", n_keep=600, random_state=0
+        ).fit(lazy, y)
     assert computed == Counter({b: 1 for b in range(6)})
 
 
@@ -184,14 +187,15 @@ def test_uniform_rows_on_dask_are_exact_stratified_and_seeded(rows):
     X, y, _ = rows
     Xd = da.from_array(X, chunks=1300)
     with _threads():
-        one = SampleSubsetter(LogisticRegression(), n_keep=600, random_state=3)
+        uniform = dict(strategy="random", n_keep=600)
+        one = SampleSubsetter(LogisticRegression(), **uniform, random_state=3)
         one.fit(Xd, y)
-        two = SampleSubsetter(LogisticRegression(), n_keep=600, random_state=3)
+        two = SampleSubsetter(LogisticRegression(), **uniform, random_state=3)
         two.fit(Xd, y)
-        other = SampleSubsetter(LogisticRegression(), n_keep=600, random_state=4)
+        other = SampleSubsetter(LogisticRegression(), **uniform, random_state=4)
         other.fit(Xd, y)
         flat = SampleSubsetter(
-            LogisticRegression(), n_keep=600, stratify=False, random_state=3
+            LogisticRegression(), **uniform, stratify=False, random_state=3
         ).fit(Xd, y)
     np.testing.assert_array_equal(one.sample_indices_, two.sample_indices_)
     assert not np.array_equal(one.sample_indices_, other.sample_indices_)
@@ -258,7 +262,8 @@ def test_sparse_chunks_stay_sparse(rows):
         (dict(strategy="grand", keep="coverage"), "applies 'coverage'"),
         (dict(strategy="noise"), "On a dask array"),
         (dict(strategy="kcenter"), "On a dask array"),
-        (dict(keep="hard"), "keeps uniform rows"),
+        (dict(strategy="random", keep="hard"), "keeps uniform rows"),
+        (dict(keep="hard"), 'strategy="auto" chooses the keep rule'),
     ],
 )
 def test_rules_that_need_rows_in_memory_say_so(rows, params, match):

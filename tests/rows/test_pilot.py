@@ -414,15 +414,16 @@ def _sampler_checks():
     ]
 
 
+@pytest.mark.parametrize("strategy", ["margin", "random", "auto"])
 @pytest.mark.parametrize("check", _sampler_checks())
-def test_imbalanced_learn_sampler_checks(check):
+def test_imbalanced_learn_sampler_checks(check, strategy):
     from imblearn.utils import estimator_checks
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    sampler = SampleSubsetter(LogisticRegression(), strategy="margin", random_state=0)
+    sampler = SampleSubsetter(LogisticRegression(), strategy=strategy, random_state=0)
     if check == "check_samplers_nan":  # NaN needs a scorer that takes it
         sampler = SampleSubsetter(
-            HistGradientBoostingClassifier(max_iter=10), strategy="margin", cv=3
+            HistGradientBoostingClassifier(max_iter=10), strategy=strategy, cv=3
         )
     getattr(estimator_checks, check)("SampleSubsetter", sampler)
 

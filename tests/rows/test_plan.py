@@ -18,8 +18,12 @@ def _scoring(estimator=None, **params):
 @pytest.mark.parametrize(
     "params, weights_ok, plan",
     [
-        # the weighted rule: OSMAC's pilot, nothing set aside
-        ({"strategy": "grand"}, True, (True, False)),
+        # the weighted rule: OSMAC's pilot; the cheap check decides what
+        # is set aside
+        ({"strategy": "grand"}, True, (True, "check")),
+        ({"strategy": "grand", "clean_labels": False}, True, (True, False)),
+        # the default for a linear model is the weighted rule
+        ({}, True, (True, "check")),
         # no weights: coverage, out of fold, CCS's cleaning on ("auto")
         ({"strategy": "grand"}, False, (False, "auto")),
         ({"strategy": "margin"}, True, (False, "auto")),
@@ -30,6 +34,14 @@ def _scoring(estimator=None, **params):
         ({"strategy": "grand", "clean_labels": True}, True, (False, True)),
         # no model reads the rows
         ({"strategy": "random"}, True, (False, False)),
+        # the default for other learners: uniform rows, checked
+        ({"estimator": KNeighborsClassifier()}, True, (False, "check")),
+        (
+            {"estimator": KNeighborsClassifier(), "clean_labels": True},
+            True,
+            (False, "checked"),
+        ),
+        ({"estimator": Ridge()}, True, (False, False)),
     ],
 )
 def test_plan_says_which_models_score_and_whether_labels_are_cleaned(

@@ -369,17 +369,33 @@ def test_clean_labels_never_keeps_flipped_labels_it_can_spare(digits):
         # random rows would keep 10 % flipped labels
         assert kept_noise < 0.04, (strategy, kept_noise)
         assert not model.sample_mask_[model.label_issues_].any()
-        # without clean_labels, the weighted rule sets nothing aside: the
-        # wrong labels are kept in their share (their rows cost more)
+        # with clean_labels=False, the weighted rule sets nothing aside: the
+        # wrong labels are kept in their share (their rows cost more); with
+        # "auto", the cheap check finds the labels noisy, and the rows it
+        # flags are drawn by the uniform share only and count a fifth
         if strategy in ("loss", "grand"):
-            plain = SampleSubsetter(
-                LogisticRegression(max_iter=1000),
-                strategy=strategy,
-                prune_ratio=0.7,
-                random_state=0,
-            ).fit(X, noisy)
-            assert plain.label_issues_ is None
+            plain, checked = (
+                SampleSubsetter(
+                    LogisticRegression(max_iter=1000),
+                    strategy=strategy,
+                    prune_ratio=0.7,
+                    clean_labels=clean,
+                    random_state=0,
+                ).fit(X, noisy)
+                for clean in (False, "auto")
+            )
+            assert plain.label_issues_ is None and plain.noise_rate_ is None
             assert flipped[plain.sample_mask_].mean() > 0.1
+            # fewer than random rows keep (the check's pilot models judge
+            # the rows: less sure than out-of-fold models on every row)
+            assert checked.noise_rate_ >= 0.1
+
+            def weight_of_flipped(model):
+                weights = model.sample_weight_
+                return weights[flipped[model.sample_mask_]].sum() / weights.sum()
+
+            assert weight_of_flipped(plain) > 0.1
+            assert weight_of_flipped(checked) < 0.06
 
 
 def test_hard_rows_of_noisy_data_are_the_flipped_labels(digits):
@@ -481,6 +497,8 @@ def test_bad_input_gets_clear_errors(cancer):
     with pytest.raises(ValueError, match="finite scores of shape"):
         SampleSubsetter(LogisticRegression(), strategy=lambda X, y: X).fit(X, y)
     with pytest.raises(ValueError, match="each of the 2 classes keeps at least one"):
+        SampleSubsetter(LogisticRegression(), strategy="random", n_keep=1).fit(X, y)
+    with pytest.raises(ValueError, match="cannot be kept within the 1 rows kept"):
         SampleSubsetter(LogisticRegression(), n_keep=1).fit(X, y)
     X_nan = X.copy()
     X_nan[0, 0] = np.nan
@@ -760,10 +778,16 @@ def test_folds_without_a_class_and_two_dimensional_labels_are_refused(iris):
     X, y = iris  # sorted by class: unshuffled 3-fold leaves a class out
     with pytest.raises(ValueError, match="no row of class 0"):
         SampleSubsetter(LogisticRegression(), strategy="margin", cv=KFold(3)).fit(X, y)
-    with pytest.raises(ValueError, match="1d array"):
-        SampleSubsetter(RandomForestClassifier(n_estimators=5)).fit(
-            X, np.column_stack([y, y])
-        )
+    # imbalanced-learn's samplers' message, from fit and fit_resample alike
+    for method in ("fit", "fit_resample"):
+        with pytest.raises(ValueError, match="Multilabel and multioutput targets"):
+            getattr(SampleSubsetter(RandomForestClassifier(n_estimators=5)), method)(
+                X, np.column_stack([y, y])
+            )
+    uniform = SampleSubsetter(RandomForestClassifier(), strategy="random")
+    for method in ("fit", "fit_resample"):
+        with pytest.raises(ValueError, match="only one class is present"):
+            getattr(uniform, method)(X, np.zeros(len(y)))
     with pytest.raises(ValueError, match=r"reweight=True gives .* use reweight=False"):
         SampleSubsetter(
             KNeighborsClassifier(), strategy="noise", prune_ratio="auto", reweight=True

@@ -44,6 +44,33 @@ def _round_preserving_row_sums(matrix):
     return (floors + (ranks < missing[:, np.newaxis])).astype(int)
 
 
+def class_thresholds(proba, y_codes):
+    """Each class's threshold: the mean probability of the class over the
+    rows labelled with it (1 for a class no row has)."""
+    n_classes = proba.shape[1]
+    counts = np.bincount(y_codes, minlength=n_classes)
+    return np.array(
+        [proba[y_codes == k, k].mean() if counts[k] else 1.0 for k in range(n_classes)]
+    )
+
+
+def _confident_class(proba, thresholds):
+    """``(best, confident)``: for every row, the class of largest
+    probability among those reaching their threshold, and whether any does."""
+    above = proba >= thresholds - 1e-6
+    return np.where(above, proba, -np.inf).argmax(axis=1), above.any(axis=1)
+
+
+def flag_by_thresholds(proba, y_codes, thresholds):
+    """Rows whose label looks wrong by confident learning's per-row rule
+    (cleanlab's ``filter_by="confident_learning"``): the class confidently
+    predicted (:func:`_confident_class`) is another than the given label,
+    and so is the most probable class. A rule of the row alone, given the
+    ``thresholds``, so it judges rows a block at a time."""
+    best, confident = _confident_class(proba, thresholds)
+    return confident & (best != y_codes) & (proba.argmax(axis=1) != y_codes)
+
+
 def confident_joint(proba, y_codes):
     """The calibrated confident joint of out-of-fold probabilities ``proba``
     and given labels ``y_codes``.
@@ -55,12 +82,7 @@ def confident_joint(proba, y_codes):
     """
     n_classes = proba.shape[1]
     counts = np.bincount(y_codes, minlength=n_classes)
-    thresholds = np.array(
-        [proba[y_codes == k, k].mean() if counts[k] else 1.0 for k in range(n_classes)]
-    )
-    above = proba >= thresholds - 1e-6
-    best = np.where(above, proba, -np.inf).argmax(axis=1)
-    confident = above.any(axis=1)
+    best, confident = _confident_class(proba, class_thresholds(proba, y_codes))
     joint = np.zeros((n_classes, n_classes))
     np.add.at(joint, (y_codes[confident], best[confident]), 1.0)
     row_sums = joint.sum(axis=1, keepdims=True)

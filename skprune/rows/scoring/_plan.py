@@ -12,17 +12,19 @@ does a pilot model or out-of-fold models score the rows
 (:mod:`skprune.rows._dask`).
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import clone, is_classifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import has_fit_parameter
 
 from ...utils._arrays import resolve_n_keep
+from ._noise_check import NOISE_PILOT_ROWS, check_label_noise
 from ._scorers import (
     OutOfFold,
     Pilot,
@@ -61,11 +63,20 @@ class RowScoring:
     cv: object
     random_state: object
     n_jobs: object
+    # strategy="auto" resolved (resolved): the rule it stands for is in
+    # ``strategy``, and clean_labels="auto" checks the labels for noise
+    from_auto: bool = False
 
     @classmethod
     def of(cls, subsetter):
-        """The scoring parameters of ``subsetter``, as they are now."""
-        return cls(**{f.name: getattr(subsetter, f.name) for f in fields(cls)})
+        """The scoring parameters of ``subsetter``, as they are now, with
+        ``strategy="auto"`` resolved (:func:`auto_strategy`)."""
+        scoring = cls(**{f.name: getattr(subsetter, f.name) for f in fields(cls)[:-1]})
+        if isinstance(scoring.strategy, str) and scoring.strategy == "auto":
+            return replace(
+                scoring, strategy=auto_strategy(scoring.estimator), from_auto=True
+            )
+        return scoring
 
     @property
     def strategy_name(self):
@@ -75,8 +86,14 @@ class RowScoring:
         """Raise the ``ValueError`` that says why these parameters cannot go
         together (``X``: the validated rows, or ``None`` when not at hand)."""
         classifier = is_classifier(self.estimator)
-        strategy = self.strategy
+        strategy = "auto" if self.from_auto else self.strategy
         name = self.strategy_name
+        if self.from_auto and self.keep != "auto":
+            raise ValueError(
+                'strategy="auto" chooses the keep rule with the strategy; '
+                f'keep must be "auto", got keep={self.keep!r}. Name a strategy '
+                "to choose the rule yourself."
+            )
         if not classifier and name not in (*REGRESSION_STRATEGIES, "callable"):
             raise ValueError(
                 f"strategy={strategy!r} needs a classifier; with the "
@@ -113,8 +130,10 @@ class RowScoring:
                 'model that did not see it; use score_by="out_of_fold" (or '
                 '"auto").'
             )
-        rule = resolve_keep(self.keep, strategy)  # rules that cannot apply: early error
-        if cleaning and rule not in ("weighted", "coverage", "auto"):
+        # rules that cannot apply: early error
+        rule = resolve_keep(self.keep, self.strategy)
+        uniform_checked = self.from_auto and name == "random"
+        if cleaning and not uniform_checked and rule not in ("weighted", "coverage"):
             raise ValueError(
                 "clean_labels=True sets rows aside before a sampling rule draws "
                 f'(keep="weighted" or "coverage"); strategy={name!r} with '
@@ -158,18 +177,56 @@ class RowScoring:
             clean = bool(clean)
         else:
             # CCS sets the hardest (likely mislabelled) rows aside before its
-            # bins; the weighted rule sets nothing aside
+            # bins
             clean = (
                 self.score_by != "pilot"
                 and is_classifier(self.estimator)
                 and (rule == "coverage" or (rule is None and self.keep != "weighted"))
             )
+        if clean and self.from_auto and self.strategy == "random":
+            # uniform rows set aside what the cheap check flags, noisy or not
+            return False, "checked"
         needs_oof = self.strategy_name == "noise" or clean
         pilot = self.strategy_name in MODEL_STRATEGIES and (
             self.score_by == "pilot"
             or (self.score_by == "auto" and rule == "weighted" and not needs_oof)
         )
+        if self.clean_labels == "auto" and not clean:
+            # the weighted rule scored by a pilot, and the rows of
+            # strategy="auto": set aside what the cheap check flags, when it
+            # finds the labels noisy
+            checked = (pilot and rule == "weighted") or (
+                self.from_auto and self.strategy == "random"
+            )
+            if checked and is_classifier(self.estimator):
+                return pilot, "check"
         return pilot, "auto" if self.clean_labels == "auto" and clean else clean
+
+    def check_noise(self, X, y, fit_params, n_keep, *, always=False):
+        """``(noise rate, rows set aside)``: the cheap label-noise check
+        (:func:`~skprune.rows.scoring._noise_check.check_label_noise`) of a
+        pilot of ``max(n_keep, NOISE_PILOT_ROWS)`` rows, drawn from a seed
+        of its own (the pilot's and the draw's streams stay as they are), and
+        the rows it flags when it finds the labels noisy (``always``: whatever
+        it finds), else ``None``."""
+        classes, y_codes, y = encode_labels(self.estimator, y)
+        scorer, fit_params = self.scorer(fit_params)
+        seed = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=3
+        )[2]
+        check = check_label_noise(
+            X,
+            y,
+            y_codes,
+            classes,
+            scorer,
+            fit_params,
+            size=max(n_keep, NOISE_PILOT_ROWS),
+            seed=seed,
+        )
+        if check.rate is None or not (check.noisy or always):
+            return check.rate, None
+        return check.rate, check.flags(X, y_codes, n_keep)[0]
 
     def scorer(self, fit_params):
         """The model that scores the rows (see ``scoring_estimator``) and the
@@ -257,6 +314,20 @@ class RowScoring:
         plan = self.pilot_plan(n_keep, X.shape[1], scorer)
         pilot, hardness = score_by_pilot(X, y, y_codes, classes, fit_params, plan=plan)
         return pilot, hardness, y_codes, plan
+
+
+def auto_strategy(estimator):
+    """What ``strategy="auto"`` stands for with ``estimator``: the weighted
+    rule's cost (``"grand"``) for a linear classifier whose ``fit`` takes
+    ``sample_weight``, uniform rows (``"random"``) for every other learner.
+    ``benchmarks/bench_data_efficiency.py`` measures both choices."""
+    if (
+        is_classifier(estimator)
+        and isinstance(estimator, LinearClassifierMixin)
+        and has_fit_parameter(estimator, "sample_weight")
+    ):
+        return "grand"
+    return "random"
 
 
 def encode_labels(estimator, y):

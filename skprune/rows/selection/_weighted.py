@@ -457,3 +457,38 @@ def weighted_union(hardness, n_keep, *, pilot, y_codes, uniform_share, rng):
     # (the Horvitz-Thompson weights sum to the n rows drawn from)
     weights *= n_keep / len(hardness)
     return mask, weights
+
+
+# weighted_union_of: the weight of the rows set aside in the objective the
+# kept rows estimate (the uniform share's fifth)
+SET_ASIDE_WEIGHT = WEIGHTED_UNIFORM_SHARE
+
+
+def weighted_union_of(hardness, n_keep, *, pilot, y_codes, set_aside, rng):
+    """The weighted rule's union design (:func:`weighted_union`), the rows
+    ``set_aside`` (boolean, or ``None``) counted at ``SET_ASIDE_WEIGHT``.
+
+    A row set aside costs nothing: only the uniform share of the inclusion
+    probabilities draws it (a pilot row is kept as any pilot row), and its
+    weight is scaled by ``SET_ASIDE_WEIGHT``. The kept rows then estimate,
+    without bias, the objective in which the rows set aside count a fifth:
+    the likely-wrong labels barely pull the model, and it still sees that
+    rows like them exist, which keeps its probabilities from the
+    overconfidence of a fit where they are gone (the test log-loss of a
+    logistic regression fit without them was worse than uniform rows' on
+    data whose labels are noisy by nature, a weak logistic signal,
+    ``benchmarks/bench_rows_scale.py``).
+    """
+    if set_aside is not None:
+        hardness = np.where(set_aside, 0.0, hardness)
+    mask, weights = weighted_union(
+        hardness,
+        n_keep,
+        pilot=pilot,
+        y_codes=y_codes,
+        uniform_share=WEIGHTED_UNIFORM_SHARE,
+        rng=rng,
+    )
+    if set_aside is not None:
+        weights = np.where(set_aside, SET_ASIDE_WEIGHT * weights, weights)
+    return mask, weights
