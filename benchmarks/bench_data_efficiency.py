@@ -18,6 +18,16 @@ otherwise; ``clean_labels="auto"``). ``--study`` runs instead the candidates
 behind the weighted rule's defaults (uniform share, cost, label cleaning,
 pilot or out-of-fold scoring).
 
+``--default`` runs instead what most users get: ``SampleSubsetter(learner,
+n_keep=...)`` with every other parameter at its default (``strategy="auto"``,
+``clean_labels="auto"``) against ``strategy="random"``, both seeded alike,
+for ``LogisticRegression(max_iter=1000)``, ``HistGradientBoostingClassifier()``,
+``RandomForestClassifier()``, ``SVC(probability=True)`` (for its log-loss)
+and ``MLPClassifier()``, at 10 %, 30 % and 50 % kept: test accuracy and
+log-loss, the number of sets whose log-loss is worse than random rows', how
+often the label check set rows aside, and its noise estimate (``noise_rate_``)
+against the true share of flipped labels.
+
 Models: ``LogisticRegression(max_iter=1000)`` (every strategy x rule) and
 ``HistGradientBoostingClassifier()`` (the ``keep="auto"`` rule of every
 strategy). Rows are scored by a logistic regression for both models
@@ -28,7 +38,7 @@ every rule through ``skprune.rows.selection._choose.choose_rows``, the function
 
     python benchmarks/bench_data_efficiency.py [--quick] [--repeats SEEDS]
         [--models logistic,hgb] [--noise 0,0.1,0.2] [--fractions 0.1,0.3]
-        [--only noise,grand] [--study] [--n-jobs 2] [--out F]
+        [--only noise,grand] [--study] [--default] [--n-jobs 2] [--out F]
 """
 
 import sys
@@ -39,12 +49,15 @@ import numpy as np
 from _datasets import load_real_datasets
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from skprune import SampleSubsetter
+from skprune.rows.scoring._noise_check import NOISE_RATE_THRESHOLD
 from skprune.rows.scoring._plan import RowScoring
 from skprune.rows.scoring._strategies import COST_STRATEGIES, STRATEGIES
 from skprune.rows.selection._choose import choose_rows, resolve_keep
@@ -60,6 +73,205 @@ MODELS = {
     "logistic": lambda: LogisticRegression(max_iter=1000),
     "hgb": lambda: HistGradientBoostingClassifier(random_state=0),
 }
+
+
+# --default: the learners, each seeded by the split's seed
+LEARNERS = {
+    "logistic": lambda seed: LogisticRegression(max_iter=1000),
+    "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
+    "rf": lambda seed: RandomForestClassifier(random_state=seed),
+    "svc": lambda seed: SVC(probability=True, random_state=seed),
+    "mlp": lambda seed: MLPClassifier(random_state=seed),
+}
+DEFAULT_FRACTIONS = (0.1, 0.3, 0.5)
+
+
+def run_default_split(name, X_all, y_all, noise, seed, learners, fractions):
+    """The default ``SampleSubsetter`` and uniform rows on one split (one
+    BLAS / OpenMP thread: the workers already use every core)."""
+    warnings.filterwarnings("ignore")
+    with threadpool_limits(1):
+        rng = np.random.RandomState(seed)
+        X, X_te, y, y_te = harness.standardized_split(
+            X_all, y_all, seed, test_size=0.3, drop_constant=False
+        )
+        y = harness.flip_labels(y, noise, rng)
+        rows = []
+        for learner in learners:
+            for fraction in fractions:
+                for method, strategy in (("default", "auto"), ("random", "random")):
+                    params = {} if strategy == "auto" else {"strategy": strategy}
+                    sub = SampleSubsetter(
+                        LEARNERS[learner](seed),
+                        n_keep=round(fraction * len(y)),
+                        random_state=seed,
+                        **params,
+                    ).fit(X, y)
+                    acc, loss = test_scores(sub, X_te, y_te)
+                    issues = sub.label_issues_
+                    rows.append(
+                        {
+                            "data": name,
+                            "noise": noise,
+                            "seed": seed,
+                            "model": learner,
+                            "fraction": fraction,
+                            "method": method,
+                            "test_acc": acc,
+                            "test_logloss": loss,
+                            "strategy_": str(sub.strategy_),
+                            "keep_": sub.keep_,
+                            "noise_rate": sub.noise_rate_,
+                            "set_aside": 0.0
+                            if issues is None
+                            else float(issues.mean()),
+                        }
+                    )
+    return rows
+
+
+def summarise_default(rows, learners, noises, fractions):
+    """Per learner, noise level and kept fraction: the default's mean test
+    accuracy and log-loss over the sets (each the mean of its seeds) minus
+    random rows', the sets whose log-loss is worse, how often rows were set
+    aside; and the noise estimate against the true share of flipped labels."""
+    sets = sorted({r["data"] for r in rows})
+    table = []
+    for learner in learners:
+        for noise in noises:
+            for fraction in fractions:
+                sel = [
+                    r
+                    for r in rows
+                    if r["model"] == learner
+                    and r["noise"] == noise
+                    and r["fraction"] == fraction
+                ]
+
+                def per_set(method, key, sel=sel):
+                    return np.array(
+                        [
+                            np.mean(
+                                [
+                                    r[key]
+                                    for r in sel
+                                    if r["data"] == name and r["method"] == method
+                                ]
+                            )
+                            for name in sets
+                        ]
+                    )
+
+                acc, base_acc = (
+                    per_set("default", "test_acc"),
+                    per_set("random", "test_acc"),
+                )
+                loss, base_loss = (
+                    per_set("default", "test_logloss"),
+                    per_set("random", "test_logloss"),
+                )
+                defaults = [r for r in sel if r["method"] == "default"]
+                aside = np.mean([r["set_aside"] > 0 for r in defaults])
+                table.append(
+                    {
+                        "learner": learner,
+                        "flipped": f"{noise:.0%}",
+                        "kept": f"{fraction:.0%}",
+                        "strategy_": defaults[0]["strategy_"],
+                        "acc": float(acc.mean()),
+                        "d acc (pt)": f"{100 * (acc - base_acc).mean():+.2f}",
+                        "ll": float(loss.mean()),
+                        "d ll": f"{(loss - base_loss).mean():+.4f}",
+                        "ll worse": f"{int(np.sum(loss > base_loss))}/{len(sets)}",
+                        "set aside in": f"{aside:.0%}",
+                    }
+                )
+    estimate = []
+    for noise in noises:
+        rates = np.array(
+            [
+                r["noise_rate"]
+                for r in rows
+                if r["noise"] == noise
+                and r["method"] == "default"
+                and r["noise_rate"] is not None
+            ]
+        )
+        estimate.append(
+            {
+                "flipped": f"{noise:.0%}",
+                "checks": len(rates),
+                "mean estimate": float(rates.mean()),
+                "median": float(np.median(rates)),
+                "mean abs error": float(np.abs(rates - noise).mean()),
+                "found noisy": f"{np.mean(rates >= NOISE_RATE_THRESHOLD):.0%}",
+            }
+        )
+    return table, estimate
+
+
+def main_default(args, data, seeds, noises):
+    learners = (args.models or ",".join(LEARNERS)).split(",")
+    fractions = DEFAULT_FRACTIONS
+    if args.fractions:
+        fractions = tuple(float(v) for v in args.fractions.split(","))
+    tasks = [
+        (name, X, y, noise, seed)
+        for seed in seeds
+        for noise in noises
+        for name, (X, y) in data.items()
+    ]
+    print(
+        f"--default: {len(data)} data sets x {len(noises)} noise levels x "
+        f"{len(seeds)} seeds x {len(learners)} learners",
+        file=sys.stderr,
+    )
+    results = Parallel(n_jobs=args.n_jobs, verbose=5)(
+        delayed(run_default_split)(*task, learners, fractions) for task in tasks
+    )
+    rows = [row for result in results for row in result]
+    table, estimate = summarise_default(rows, learners, noises, fractions)
+    print(
+        f"\nthe default minus random rows, {len(data)} data sets, {len(seeds)} "
+        "seeds (each set's mean over its seeds; ll: test log-loss; ll worse: "
+        "sets whose log-loss is worse than random rows'; set aside in: the "
+        "fits whose label check set rows aside)"
+    )
+    harness.print_table(
+        table,
+        [
+            "learner",
+            "flipped",
+            "kept",
+            "strategy_",
+            "acc",
+            "d acc (pt)",
+            "ll",
+            "d ll",
+            "ll worse",
+            "set aside in",
+        ],
+    )
+    print("\nthe label check's noise estimate (noise_rate_) against the truth")
+    harness.print_table(
+        estimate,
+        [
+            "flipped",
+            "checks",
+            "mean estimate",
+            "median",
+            "mean abs error",
+            "found noisy",
+        ],
+    )
+    return {
+        "data": sorted(data),
+        "seeds": list(seeds),
+        "noise": noises,
+        "rows": rows,
+        "summary": table,
+        "noise estimate": estimate,
+    }
 
 
 def methods_for(model_name, only=None, study=False):
@@ -337,7 +549,8 @@ def main():
     args = harness.parse_args(
         __doc__,
         flags=[
-            ("--study", "the weighted rule's variants behind the default of a cost")
+            ("--study", "the weighted rule's variants behind the default of a cost"),
+            ("--default", "the default SampleSubsetter of five learners vs random"),
         ],
         options=[
             ("--models", dict(default=None, help="default: logistic,hgb")),
@@ -352,11 +565,14 @@ def main():
         repeats="seeds",
     )
     seeds = range(args.repeats or (1 if args.quick else 5))
-    models = args.models or ("logistic" if args.quick else "logistic,hgb")
-    model_names = models.split(",")
     noises = [float(v) for v in args.noise.split(",")]
     names = ["pima_diabetes"] if args.quick else None
     data = load_real_datasets(max_rows=3000, names=names)
+    if args.default:
+        harness.write_json(args.out, main_default(args, data, seeds, noises))
+        return
+    models = args.models or ("logistic" if args.quick else "logistic,hgb")
+    model_names = models.split(",")
     fractions = (0.1, 0.3) if args.quick else FRACTIONS
     if args.fractions:
         fractions = tuple(float(v) for v in args.fractions.split(","))
