@@ -32,9 +32,9 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from ...utils._arrays import row_block_views
-from ...utils._validation import is_softmax_logistic, take_rows
+from ...utils._validation import take_rows
 from ._label_noise import class_thresholds, flag_by_thresholds, label_quality
-from ._scorers import draw_pilot, probabilities_from_decision
+from ._scorers import draw_pilot, probabilities_from_decision, reads_predict_proba
 
 # folds of the pilot's out-of-fold models
 NOISE_FOLDS = 3
@@ -73,20 +73,24 @@ class NoiseCheck:
         rows' the mean of the fold models', block by block."""
         n_classes = len(self.classes)
         out = np.empty((X.shape[0], n_classes))
-        for rows, block in row_block_views(X, n_columns=n_classes):
-            out[rows] = np.mean(
-                [class_proba(model, block, self.classes) for model in self.models],
-                axis=0,
-            )
         out[self.rows] = self.pilot_proba  # each judged by the model without it
+        for rows, block in row_block_views(X, n_columns=n_classes):
+            others = np.flatnonzero(~self.rows[rows])
+            if len(others):
+                out[rows.start + others] = np.mean(
+                    [
+                        class_proba(model, block[others], self.classes)
+                        for model in self.models
+                    ],
+                    axis=0,
+                )
         return out
 
     def flags(self, X, y_codes, n_keep):
-        """``(flagged, quality)``: the rows whose label looks wrong, at most
-        ``n_samples - n_keep`` of them (the most confidently wrong, so that
-        the count can be met from the others) and never every row of a class,
-        and every row's label quality
-        (:func:`~skprune.rows.scoring._label_noise.label_quality`)."""
+        """The rows whose label looks wrong: at most ``n_samples - n_keep`` of
+        them (the most confidently wrong by their label quality,
+        :func:`~skprune.rows.scoring._label_noise.label_quality`, so that the
+        count can be met from the others), never every row of a class."""
         proba = self.proba(X)
         flagged = flag_by_thresholds(proba, y_codes, self.thresholds)
         quality = label_quality(proba, y_codes)
@@ -99,15 +103,13 @@ class NoiseCheck:
             rows = np.flatnonzero(flagged)
             order = np.argsort(quality[rows], kind="stable")
             flagged[rows[order[room:]]] = False
-        return flagged, quality
+        return flagged
 
 
 def class_proba(model, X, classes):
     """Probabilities of the columns ``classes`` (a class the model never saw:
     0): ``predict_proba``, or a sigmoid/softmax of ``decision_function``."""
-    if hasattr(model, "predict_proba") and not is_softmax_logistic(
-        model, len(model.classes_)
-    ):
+    if reads_predict_proba(model, len(classes)):
         values = model.predict_proba(X)
     else:
         values = probabilities_from_decision(model.decision_function(X))

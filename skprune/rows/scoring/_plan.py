@@ -71,7 +71,13 @@ class RowScoring:
     def of(cls, subsetter):
         """The scoring parameters of ``subsetter``, as they are now, with
         ``strategy="auto"`` resolved (:func:`auto_strategy`)."""
-        scoring = cls(**{f.name: getattr(subsetter, f.name) for f in fields(cls)[:-1]})
+        scoring = cls(
+            **{
+                f.name: getattr(subsetter, f.name)
+                for f in fields(cls)
+                if f.name != "from_auto"
+            }
+        )
         if isinstance(scoring.strategy, str) and scoring.strategy == "auto":
             return replace(
                 scoring, strategy=auto_strategy(scoring.estimator), from_auto=True
@@ -226,7 +232,7 @@ class RowScoring:
         )
         if check.rate is None or not (check.noisy or always):
             return check.rate, None
-        return check.rate, check.flags(X, y_codes, n_keep)[0]
+        return check.rate, check.flags(X, y_codes, n_keep)
 
     def scorer(self, fit_params):
         """The model that scores the rows (see ``scoring_estimator``) and the

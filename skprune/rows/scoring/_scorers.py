@@ -78,10 +78,7 @@ class RowPredictions:
         scorer without it (uncalibrated, but ordered alike) and for a
         logistic regression, whose ``predict_proba`` is exactly that (the
         one-pass decision values are reused)."""
-        model = self._model
-        if hasattr(model, "predict_proba") and not is_softmax_logistic(
-            model, len(self.classes)
-        ):
+        if reads_predict_proba(self._model, len(self.classes)):
             return self._predict("predict_proba")
         return probabilities_from_decision(self.decision)
 
@@ -89,6 +86,14 @@ class RowPredictions:
     def predictions(self):
         """Predictions of every row (regression)."""
         return self._predict("predict")
+
+
+def reads_predict_proba(model, n_classes):
+    """Whether ``model``'s class probabilities on ``n_classes`` classes are
+    read from its ``predict_proba``: when it has one, unless it is a
+    logistic regression whose ``predict_proba`` is the sigmoid (softmax) of
+    its decision values (those are reused)."""
+    return hasattr(model, "predict_proba") and not is_softmax_logistic(model, n_classes)
 
 
 def probabilities_from_decision(decision):
@@ -112,12 +117,7 @@ class OutOfFold(RowPredictions):
     @cached_property
     def fold_models(self):
         """``(test rows, scorer fit on the other rows)`` for every fold."""
-        if self.is_classifier:
-            if len(self.classes) < 2:
-                raise ValueError(
-                    "Scoring rows by out-of-fold predictions needs at least 2 "
-                    f"classes; y has 1 class ({display_label(self.classes[0])!r})."
-                )
+        if self.is_classifier:  # two classes at least: SampleSubsetter checks
             check_cv_fits_classes(self.cv, self.y_codes, self.classes)
         splitter = check_cv(self.cv, self.y_codes, classifier=self.is_classifier)
         n_samples = self.X.shape[0]
