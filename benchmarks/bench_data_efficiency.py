@@ -130,6 +130,24 @@ def run_default_split(name, X_all, y_all, noise, seed, learners, fractions):
     return rows
 
 
+def set_means(rows, sets, key, **match):
+    """Per data set of ``sets``, the mean of ``key`` over its ``rows`` (NaN
+    ignored) whose fields equal ``match``."""
+    return np.array(
+        [
+            np.nanmean(
+                [
+                    r[key]
+                    for r in rows
+                    if r["data"] == name
+                    and all(r[field] == value for field, value in match.items())
+                ]
+            )
+            for name in sets
+        ]
+    )
+
+
 def summarise_default(rows, learners, noises, fractions):
     """Per learner, noise level and kept fraction: the default's mean test
     accuracy and log-loss over the sets (each the mean of its seeds) minus
@@ -148,27 +166,13 @@ def summarise_default(rows, learners, noises, fractions):
                     and r["fraction"] == fraction
                 ]
 
-                def per_set(method, key, sel=sel):
-                    return np.array(
-                        [
-                            np.mean(
-                                [
-                                    r[key]
-                                    for r in sel
-                                    if r["data"] == name and r["method"] == method
-                                ]
-                            )
-                            for name in sets
-                        ]
-                    )
-
                 acc, base_acc = (
-                    per_set("default", "test_acc"),
-                    per_set("random", "test_acc"),
+                    set_means(sel, sets, "test_acc", method="default"),
+                    set_means(sel, sets, "test_acc", method="random"),
                 )
                 loss, base_loss = (
-                    per_set("default", "test_logloss"),
-                    per_set("random", "test_logloss"),
+                    set_means(sel, sets, "test_logloss", method="default"),
+                    set_means(sel, sets, "test_logloss", method="random"),
                 )
                 defaults = [r for r in sel if r["method"] == "default"]
                 aside = np.mean([r["set_aside"] > 0 for r in defaults])
@@ -421,7 +425,7 @@ def _run_split(
                 ).fit(X, y)
                 draws.append(test_scores(sub, X_te, y_te))
             record("random", tuple(np.mean(draws, axis=0)))
-            pilot = None
+            pilot, checked = None, ...
             for label, strategy, keep, options in methods_for(model_name, only, study):
                 options = dict(options)
                 if not study:
@@ -430,6 +434,12 @@ def _run_split(
                         SampleSubsetter(model, strategy=strategy, keep=keep)
                     ).plan(weights_ok=True)
                     options = {"pilot": plan[0], "clean_labels": plan[1]}
+                if options.get("clean_labels") == "check":
+                    # the cheap label check as fit runs it (the scorer, the
+                    # seed and the count are the scout's: once a count)
+                    if checked is ...:
+                        checked = RowScoring.of(scout).check_noise(X, y, {}, n_keep)[1]
+                    options["clean_labels"], options["set_aside"] = False, checked
                 source = oof
                 if options.pop("pilot", False):
                     if pilot is None:
@@ -469,7 +479,9 @@ def _run_split(
                         strategy=strategy,
                         keep=keep,
                         score_by="pilot" if source is pilot else "out_of_fold",
-                        clean_labels=options.get("clean_labels", "auto"),
+                        clean_labels="auto"
+                        if "set_aside" in options
+                        else options.get("clean_labels", "auto"),
                         random_state=seed,
                     ).fit(X, y)
                     assert np.array_equal(sub.sample_mask_, mask), label
@@ -501,20 +513,7 @@ def summarise(rows, fractions, model_name, noise=None):
     sets = sorted({r["data"] for r in sel})
 
     def per_set(method, fraction, key):
-        return np.array(
-            [
-                np.nanmean(
-                    [
-                        r[key]
-                        for r in sel
-                        if r["method"] == method
-                        and r["fraction"] == fraction
-                        and r["data"] == name
-                    ]
-                )
-                for name in sets
-            ]
-        )
+        return set_means(sel, sets, key, method=method, fraction=fraction)
 
     table = []
     for method in methods:

@@ -3,6 +3,7 @@ clean_labels="auto" (skprune.rows.scoring._noise_check)."""
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier
@@ -214,3 +215,37 @@ def test_auto_chooses_its_keep_rule():
     X, y = make_classification(200, 4, random_state=0)
     with pytest.raises(ValueError, match='strategy="auto" chooses the keep rule'):
         SampleSubsetter(LogisticRegression(), keep="coverage").fit(X, y)
+
+
+def test_choose_rows_with_the_checks_flags_is_what_fit_keeps(separable):
+    # the benchmark's shortcut (one pilot and one check shared by many rules)
+    # keeps the rows and weights fit keeps, the check's flags included
+    from skprune.rows.scoring._plan import RowScoring
+    from skprune.rows.selection._choose import choose_rows
+
+    X, y = separable
+    noisy, _ = _flipped(y, 0.2, seed=2)
+    subsetter = SampleSubsetter(
+        LogisticRegression(), strategy="grand", n_keep=600, random_state=0
+    )
+    fitted = clone(subsetter).fit(X, noisy)
+    assert fitted.label_issues_ is not None
+    scoring = RowScoring.of(subsetter)
+    _, set_aside = scoring.check_noise(X, noisy, {}, 600)
+    pilot = scoring.predictions(X, noisy, {}, n_keep=600, pilot=True)
+    chosen = choose_rows(
+        X,
+        noisy,
+        pilot,
+        strategy="grand",
+        keep="auto",
+        n_keep=600,
+        stratify=True,
+        reweight=False,
+        random_state=0,
+        set_aside=set_aside,
+    )
+    np.testing.assert_array_equal(chosen.mask, fitted.sample_mask_)
+    np.testing.assert_allclose(
+        chosen.weights[chosen.mask], fitted.sample_weight_, rtol=1e-12
+    )

@@ -20,7 +20,7 @@ from ..scoring._strategies import STRATEGIES
 from ._coverage import coverage_rows
 from ._greedy import SELECTORS, greedy_rows
 from ._top_k import top_k_rows
-from ._weighted import WEIGHTED_UNIFORM_SHARE, weighted_rows, weighted_union
+from ._weighted import WEIGHTED_UNIFORM_SHARE, weighted_rows, weighted_union_of
 
 # keep="coverage": equal-width score bins, as in the CCS repository.
 COVERAGE_BINS = 50
@@ -96,7 +96,7 @@ def choose_rows(
     )
     scores = score_rows(X, y, oof, strategy)
     rule = resolve_keep(keep, strategy, scores, weights_ok=weights_ok)
-    if set_aside is not None:  # strategy="auto"'s uniform rows, checked
+    if set_aside is not None and strategy == "random":  # "auto"'s, checked
         mask = uniform_rows_set_aside(
             oof.y_codes, n_keep, set_aside, stratify=stratify, rng=rng
         )
@@ -111,8 +111,9 @@ def choose_rows(
         scores,
         n_keep,
         quotas,
-        issues,
+        issues if set_aside is None else set_aside,
         clean_labels=clean_labels,
+        set_aside=set_aside,
         uniform_share=uniform_share,
         rng=rng,
     )
@@ -213,11 +214,24 @@ def class_quotas(oof, strategy, scores, n_keep, stratify):
 
 
 def draw_rows(
-    X, oof, rule, scores, n_keep, quotas, issues, *, clean_labels, uniform_share, rng
+    X,
+    oof,
+    rule,
+    scores,
+    n_keep,
+    quotas,
+    issues,
+    *,
+    clean_labels,
+    uniform_share,
+    rng,
+    set_aside=None,
 ):
     """``(mask, weights, flagged)``: the rows ``rule`` keeps within the
     class ``quotas``, the weights of a weighted rule (``None`` otherwise) and
-    the flagged rows it set aside or dropped first."""
+    the flagged rows it set aside or dropped first (``set_aside``: rows
+    flagged by the cheap label check, which the weighted rule scored by a
+    pilot counts at a fifth, :func:`weighted_union_of`)."""
     n_samples = X.shape[0]
     groups = _class_groups(oof) if quotas is not None else None
     if rule in SELECTORS:
@@ -249,11 +263,12 @@ def draw_rows(
     # the number of rows drawn from, n / n_keep times more)
     if isinstance(oof, Pilot):
         # OSMAC's union design; the stratified pilot keeps every class
-        mask, weights = weighted_union(
+        mask, weights = weighted_union_of(
             -scores,
             n_keep,
             pilot=oof.rows,
             y_codes=oof.y_codes,
+            set_aside=set_aside,
             uniform_share=uniform_share,
             rng=rng,
         )

@@ -464,9 +464,19 @@ def weighted_union(hardness, n_keep, *, pilot, y_codes, uniform_share, rng):
 SET_ASIDE_WEIGHT = WEIGHTED_UNIFORM_SHARE
 
 
-def weighted_union_of(hardness, n_keep, *, pilot, y_codes, set_aside, rng):
-    """The weighted rule's union design (:func:`weighted_union`), the rows
-    ``set_aside`` (boolean, or ``None``) counted at ``SET_ASIDE_WEIGHT``.
+def weighted_union_of(
+    hardness,
+    n_keep,
+    *,
+    pilot,
+    y_codes,
+    set_aside,
+    rng,
+    uniform_share=WEIGHTED_UNIFORM_SHARE,
+):
+    """The weighted rule's union design (:func:`weighted_union`, with
+    ``uniform_share``), the rows ``set_aside`` (boolean, or ``None``)
+    counted at ``SET_ASIDE_WEIGHT``.
 
     A row set aside costs nothing: only the uniform share of the inclusion
     probabilities draws it (a pilot row is kept as any pilot row), and its
@@ -486,7 +496,7 @@ def weighted_union_of(hardness, n_keep, *, pilot, y_codes, set_aside, rng):
         n_keep,
         pilot=pilot,
         y_codes=y_codes,
-        uniform_share=WEIGHTED_UNIFORM_SHARE,
+        uniform_share=uniform_share,
         rng=rng,
     )
     if set_aside is not None:
