@@ -24,6 +24,7 @@ from ..coefficients._masks import GRANULARITIES
 from ..coefficients._pruning import MaskedFit, MatrixRefit
 from ..utils._arrays import as_float32
 from ..utils._metaestimator import check_n_inputs, fit_or_copy
+from ..utils._threads import blas_threads
 from ..utils._validation import coef_as_2d
 from .logistic._pruned_logistic import PrunedLogisticRegression
 from .logistic._refit import LogisticRefit, l2_logistic_C
@@ -152,9 +153,11 @@ class LinearFamily:
             refitter = ColumnRefit(pruner.estimator, X, y, fit_params)
             dense = refitter.dense(estimator)
         else:
-            refitter, dense = LogisticRefit.from_estimator(
-                estimator, X, y, fit_params, C=C, prefit=pruner.prefit
-            )
+            # the dense model's evaluation is one of the run's small products
+            with blas_threads(X, dense_coef.shape[0]):
+                refitter, dense = LogisticRefit.from_estimator(
+                    estimator, X, y, fit_params, C=C, prefit=pruner.prefit
+                )
         refitter.fitted, refitter.prefit = estimator, pruner.prefit
         refitter.dense_coef = dense_coef
         return refitter, dense

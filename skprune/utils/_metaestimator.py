@@ -15,6 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dask_arrays import is_dask_collection, predict_blocks, score_blocks
+from ._fit_cache import cached_fit
 from ._validation import estimator_has
 
 
@@ -55,15 +56,18 @@ def fit_or_copy(
     With ``prefit``, a deep copy of ``estimator``, which must be fitted.
     Otherwise a clone, seeded by :func:`seed_unseeded` (``random_state``,
     ``deep``), handed to ``before_fit`` when given, then fit on ``X``, ``y``
-    with ``fit_params``.
+    with ``fit_params``; without ``before_fit``, a reproducible fit made
+    before on the same data and parameters is reused (``_fit_cache``: a
+    search over pruning levels pays one dense fit per split).
     """
     if prefit:
         check_is_fitted(estimator)
         return deepcopy(estimator)
     model = clone(estimator)
     seed_unseeded(model, random_state, deep=deep)
-    if before_fit is not None:
-        before_fit(model)
+    if before_fit is None:
+        return cached_fit(model, X, y, fit_params)
+    before_fit(model)
     model.fit(X, y, **fit_params)
     return model
 

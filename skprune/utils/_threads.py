@@ -4,7 +4,7 @@ from contextlib import nullcontext
 
 import numpy as np
 from sklearn.base import is_classifier
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._arrays import stored_values
 
@@ -14,12 +14,20 @@ from ._arrays import stored_values
 # available; see the engine issue's note).
 ONE_THREAD_BELOW = 4_000_000
 
+_controller = []  # one ThreadpoolController: making one costs milliseconds
+
+
+def _limit_blas(limits):
+    if not _controller:
+        _controller.append(ThreadpoolController())
+    return _controller[0].limit(limits=limits, user_api="blas")
+
 
 def blas_threads(X, n_rows=1):
     """One BLAS thread for a small problem (see ``ONE_THREAD_BELOW``), the
     caller's setting otherwise; use as a context manager around a run."""
     if stored_values(X) * n_rows < ONE_THREAD_BELOW:
-        return threadpool_limits(limits=1, user_api="blas")
+        return _limit_blas(1)
     return nullcontext()
 
 

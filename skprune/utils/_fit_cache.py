@@ -1,0 +1,149 @@
+"""The dense fits a search over pruning levels shares.
+
+``GridSearchCV`` over ``CoefficientPruner``'s ``prune_ratio`` fits, for every
+candidate on a split, the very same dense model: same data, same estimator,
+same parameters; only what is pruned afterwards differs. This cache keeps the
+fitted dense models of the last few fits in the process, keyed on a digest
+of the data and of every parameter, so the search pays one dense fit per
+split instead of one per candidate and split.
+
+A model is cached only when its fit is reproducible, so a hit returns what a
+fresh fit would: every ``random_state`` among its (nested) parameters is an
+integer, or the estimator does not draw from it at its settings (a
+``LogisticRegression`` with a solver other than ``"sag"``, ``"saga"`` or
+``"liblinear"``, for instance). An estimator whose fit draws from a
+``RandomState`` instance or from numpy's global generator is fitted every
+time, as before.
+
+A hit is a copy (unpickled from the stored bytes): the caller may change
+it freely. The cache holds at most ``MAX_ENTRIES`` models and
+``MAX_BYTES`` of them; a model larger than ``MAX_MODEL_BYTES`` is never
+stored. :func:`clear_fit_cache` empties it.
+"""
+
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
+from numbers import Integral
+
+import joblib
+import numpy as np
+from scipy import sparse
+
+# GridSearchCV runs every split for one candidate before the next candidate:
+# the cache must hold one entry per split (cv=10 is common) to hit at all.
+MAX_ENTRIES = 16
+MAX_BYTES = 2**28  # 256 MB
+MAX_MODEL_BYTES = 2**26  # 64 MB
+
+# Estimators whose fit ignores ``random_state`` at some settings (their
+# documentation says when it is used), by class name: the predicate says
+# whether this one ignores it.
+_IGNORES_RANDOM_STATE = {
+    "LogisticRegression": lambda e: e.solver not in ("sag", "saga", "liblinear"),
+    "Ridge": lambda e: e.solver not in ("sag", "saga"),
+    "RidgeClassifier": lambda e: e.solver not in ("sag", "saga"),
+    "Lasso": lambda e: e.selection == "cyclic",
+    "ElasticNet": lambda e: e.selection == "cyclic",
+    "MultiTaskLasso": lambda e: e.selection == "cyclic",
+    "MultiTaskElasticNet": lambda e: e.selection == "cyclic",
+}
+
+_UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError)
+
+_lock = threading.Lock()
+_entries = OrderedDict()  # key -> pickled fitted model
+
+
+def is_reproducible(estimator):
+    """True when fitting ``estimator`` twice on the same data gives the same
+    model: each ``random_state`` among its parameters (and its nested
+    estimators') is an integer, or is None where the estimator does not use
+    it at its settings."""
+    params = estimator.get_params(deep=True)
+    for name, value in params.items():
+        if not (name == "random_state" or name.endswith("__random_state")):
+            continue
+        if isinstance(value, Integral):
+            continue
+        owner = params[name.rsplit("__", 1)[0]] if "__" in name else estimator
+        ignores = _IGNORES_RANDOM_STATE.get(type(owner).__name__)
+        if value is None and ignores is not None and ignores(owner):
+            continue
+        return False
+    return True
+
+
+def fit_key(estimator, X, y, fit_params):
+    """The digest of a fit: the estimator's class and parameters, ``X``,
+    ``y`` and the fit parameters, byte for byte."""
+    digest = hashlib.sha1()
+    digest.update(joblib.hash((type(estimator), estimator.get_params())).encode())
+    for value in (X, y):
+        _update(digest, value)
+    for name in sorted(fit_params):
+        digest.update(name.encode())
+        _update(digest, fit_params[name])
+    return digest.hexdigest()
+
+
+def _update(digest, value):
+    if sparse.issparse(value):
+        digest.update(f"{value.format}{value.shape}".encode())
+        for part in (value.data, value.indices, value.indptr):
+            _update(digest, part)
+    elif isinstance(value, np.ndarray) and value.dtype != object:
+        digest.update(f"{value.dtype.str}{value.shape}".encode())
+        if value.flags.c_contiguous:
+            digest.update(memoryview(value).cast("B"))
+        elif value.flags.f_contiguous:
+            digest.update(b"F")
+            digest.update(memoryview(value.T).cast("B"))
+        else:
+            # a strided view: hashed a block of rows at a time, never copied whole
+            step = max(1, 2**20 // max(value[:1].nbytes, 1))
+            for start in range(0, value.shape[0], step):
+                block = np.ascontiguousarray(value[start : start + step])
+                digest.update(memoryview(block).cast("B"))
+    else:
+        digest.update(joblib.hash(value).encode())
+
+
+def cached_fit(model, X, y, fit_params):
+    """``model`` fit on ``X``, ``y``, or a copy of the same fit made before.
+
+    ``model`` is an unfitted clone; it is fitted in place when the cache
+    misses (or the fit is not reproducible). Returns the fitted model.
+    """
+    if not is_reproducible(model):
+        return model.fit(X, y, **fit_params)
+    try:
+        key = fit_key(model, X, y, fit_params)
+    except _UNPICKLABLE:
+        return model.fit(X, y, **fit_params)  # parameters pickle cannot read
+    with _lock:
+        stored = _entries.get(key)
+        if stored is not None:
+            _entries.move_to_end(key)
+    if stored is not None:
+        return pickle.loads(stored)
+    model.fit(X, y, **fit_params)
+    try:
+        stored = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    except _UNPICKLABLE:
+        return model  # a model pickle cannot copy is simply not cached
+    if len(stored) <= MAX_MODEL_BYTES:
+        with _lock:
+            _entries[key] = stored
+            while len(_entries) > MAX_ENTRIES or (
+                sum(map(len, _entries.values())) > MAX_BYTES
+            ):
+                _entries.popitem(last=False)
+    return model
+
+
+def clear_fit_cache():
+    """Forget every cached fit."""
+    with _lock:
+        _entries.clear()
