@@ -16,7 +16,6 @@ from ..utils._metaestimator import (
     validate_fit_data,
 )
 from ._families import FAMILIES, family_of
-from ._masks import geometric_schedule
 from ._pruning import prune
 
 
@@ -365,7 +364,7 @@ default="weight"
                 dense,
                 X,
                 y,
-                schedule=geometric_schedule(n_total, n_final, n_iter),
+                schedule=refitter.schedule(n_total, n_final, n_iter),
                 criterion=criterion,
                 granularity=self.granularity,
                 refit=self.refit,

@@ -33,7 +33,7 @@ from sklearn.utils import check_random_state
 from ..utils._threads import blas_threads
 from ..utils._validation import coef_as_2d
 from ._criteria import CRITERIA, score_coefficients
-from ._masks import count_alive, count_prunable, select_mask
+from ._masks import count_alive, count_prunable, geometric_schedule, select_mask
 
 
 @dataclass
@@ -193,6 +193,11 @@ class MatrixRefit:
     def count_prunable(self, granularity):
         """``(n_items, item_name)`` of the dense model at ``granularity``."""
         return count_prunable(coef_as_2d(self.fitted).shape, granularity)
+
+    @staticmethod
+    def schedule(n_total, n_final, n_iter):
+        """The kept count of each round (``geometric_schedule``)."""
+        return geometric_schedule(n_total, n_final, n_iter)
 
     def check_n_keep(self, n_keep, pruner):
         """Any count ``resolve_n_keep`` accepts suits a linear model."""

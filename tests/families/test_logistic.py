@@ -610,3 +610,23 @@ def test_cv_validates_its_parameters_without_folds(cancer):
         PrunedLogisticRegressionCV(selection="ebic", max_iter=0).fit(X, y)
     with pytest.raises(InvalidParameterError, match="selection"):
         PrunedLogisticRegressionCV(selection="aic").fit(X, y)
+
+
+def test_sparse_rounds_start_where_the_live_columns_are_copied():
+    # 1 % of 2,000 sparse features in 10 rounds: the first round prunes
+    # straight to 5 % (the share a copy of the live columns is taken at), the
+    # 9 others geometrically from there; dense X keeps the geometric rounds
+    from scipy import sparse
+
+    from skprune.families.logistic._loss import SLICE_BELOW_SPARSE
+
+    rng = np.random.RandomState(0)
+    X = sparse.random(600, 2000, density=0.01, random_state=rng, format="csr")
+    y = (X @ rng.randn(2000) + 0.1 * rng.randn(600) > 0).astype(int)
+    model = PrunedLogisticRegression(prune_ratio=0.99, n_iter=10).fit(X, y)
+    kept = [entry["n_nonzero"] for entry in model.history_]
+    assert kept[0] == 2000 and kept[1] == int(SLICE_BELOW_SPARSE * 2000)
+    assert len(kept) == 11 and kept[-1] == model.n_nonzero_ == 20
+    assert all(a > b for a, b in zip(kept[1:], kept[2:], strict=False))
+    dense = PrunedLogisticRegression(prune_ratio=0.99, n_iter=10).fit(X.toarray(), y)
+    assert dense.history_[1]["n_nonzero"] == round(2000 * 0.01**0.1)

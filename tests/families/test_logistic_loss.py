@@ -172,3 +172,39 @@ def test_obs_falls_back_to_obd_above_the_parameter_limit():
         state = LogisticState(coef, intercept, np.arange(2), 5, "weight", loss)
         same = np.array_equal(obs(coef, X, y, state, 0), obd(coef, X, y, state, 0))
         assert same == falls_back
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_restricted_sparse_problem_is_the_same_objective(n_classes):
+    # 2 of 60 live columns: cut into a CSC copy (below SLICE_BELOW_SPARSE),
+    # then cut again from that copy, each equal to the problem on all of X
+    X, y = make_classification(
+        200, 60, n_informative=5, n_classes=n_classes, random_state=0
+    )
+    X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    from skprune.families.logistic._loss import logistic_problem
+
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    n_rows = 1 if n_classes == 2 else n_classes
+    full = logistic_problem(X, y, n_classes, None, 0.5, sw, True)
+    wide = np.zeros((n_rows, 60), dtype=bool)
+    wide[:, [3, 17, 40]] = True
+    narrow = wide.copy()
+    narrow[:, 17] = False
+    coef = np.random.RandomState(2).randn(n_rows, 60)
+    intercept = np.arange(n_rows, dtype=float)
+    problem = full
+    for mask in (wide, narrow):
+        problem = problem.restrict(mask)
+        assert sp.isspmatrix_csc(problem.X)
+        assert problem.X.shape[1] <= 3
+        fresh = logistic_problem(X, y, n_classes, mask, 0.5, sw, True)
+        assert fresh.X.shape[1] == 60 or sp.isspmatrix_csc(fresh.X)
+        theta = problem.pack(coef, intercept)
+        np.testing.assert_allclose(theta, fresh.pack(coef, intercept))
+        value, grad = problem.loss_gradient(theta)
+        expected_value, expected_grad = fresh.loss_gradient(theta)
+        np.testing.assert_allclose(value, expected_value, rtol=1e-12)
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
+        dense = logistic_problem(X.toarray(), y, n_classes, mask, 0.5, sw, True)
+        np.testing.assert_allclose(value, dense.loss_gradient(theta)[0], rtol=1e-12)

@@ -37,6 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
+from ...coefficients._masks import geometric_schedule
 from ...coefficients._pruning import MaskedFit
 from ...utils._metaestimator import check_n_inputs, fit_or_copy
 from ...utils._validation import fold_class_weight
@@ -156,6 +157,11 @@ class ForestRefit:
         if granularity == "tree":
             return self.trees.n_trees, ITEM_NAMES[granularity]
         return int(np.count_nonzero(self.trees.is_leaf)), ITEM_NAMES[granularity]
+
+    @staticmethod
+    def schedule(n_total, n_final, n_iter):
+        """The kept count of each round (``geometric_schedule``)."""
+        return geometric_schedule(n_total, n_final, n_iter)
 
     def check_n_keep(self, n_keep, pruner):
         """Any count up to the ensemble's leaves or trees is reachable."""

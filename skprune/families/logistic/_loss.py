@@ -30,10 +30,11 @@ SOLVERS = ("auto", "lbfgs", "newton")
 # dead columns masked: no copy, at the price of touching every stored value per
 # iteration. Copies nest (a restriction slices its parent's copy, not the
 # original X), so a pruning run holds at most one parent and one child copy,
-# each at most this share of the one before. Sparse X gets the lower share:
-# on a 200,000 x 20,000 CSR problem its products were not the bottleneck (the
-# per-row loss is), and 0.5 took much more extra memory per fit than 0.1 or
-# 0.05, for the same time.
+# each at most this share of the one before. A sparse copy is held by columns
+# (CSC). The user's CSR X gets the lower share: on a 200,000 x 20,000 CSR
+# problem its products were not the bottleneck (the per-row loss is), and 0.5
+# took much more extra memory per fit than 0.1 or 0.05, for the same time; a
+# CSC copy is cut at the dense share, its columns being cheap to take.
 SLICE_BELOW = 0.5
 SLICE_BELOW_SPARSE = 0.05
 
@@ -106,12 +107,16 @@ class MaskedLogisticLoss:
         # smaller; otherwise work on the parent's X (no copy) with dead columns
         # masked.
         n_live = np.count_nonzero(live)
-        share = SLICE_BELOW_SPARSE if sparse.issparse(parent_X) else SLICE_BELOW
+        share = SLICE_BELOW_SPARSE if sparse.isspmatrix_csr(parent_X) else SLICE_BELOW
         if n_live == parent_columns.size:
             self.columns, self.X = parent_columns, parent_X
         elif n_live <= share * parent_columns.size:
             self.columns = np.flatnonzero(live)
             self.X = parent_X[:, np.flatnonzero(live[parent_columns])]
+            if sparse.issparse(self.X):
+                # by columns: few columns of many rows multiply in O(nnz), not
+                # O(n_samples), and a copy's columns are cut in O(their nnz)
+                self.X = self.X.tocsc()
         else:
             self.columns, self.X = parent_columns, parent_X
         self.mask = mask[:, self.columns]
@@ -182,6 +187,8 @@ class MaskedLogisticLoss:
         """Objective value and gradient at ``theta``."""
         if self._cache_theta is not None and np.array_equal(theta, self._cache_theta):
             return self._cache_result
+        # a new point: the previous one's probabilities are let go first
+        self._cache_theta = self._cache_proba = self._cache_result = None
         coef, intercept = self._unpack_active(theta)
         z = self._decision(coef, intercept)
         if self.offset is not None:
@@ -190,21 +197,21 @@ class MaskedLogisticLoss:
         if self.n_rows == 1:
             # log(1 + e^z) = log(1 + e^-|z|) + max(z, 0): one exp serves the loss
             # and the probability; buffers are reused in place so that an
-            # evaluation holds about three vectors of length n at a time
+            # evaluation holds three vectors of length n at a time (z, e^-|z|
+            # and the probabilities, the residual written over e^-|z|)
             z = z[:, 0]
             e = np.abs(z)
             np.negative(e, out=e)
             np.exp(e, out=e)
-            negative = z < 0.0
             value = -float(self.weighted_target @ z)
+            proba = np.where(z < 0.0, e, 1.0)
             np.maximum(z, 0.0, out=z)
             value += float(sw @ z)
             one_plus = np.add(e, 1.0, out=z)
-            value += float(sw @ np.log(one_plus))
-            proba = np.where(negative, e, 1.0)
             proba /= one_plus
-            del e, z, one_plus, negative
-            residual = proba * sw
+            value += float(sw @ np.log(one_plus, out=one_plus))
+            del z, one_plus
+            residual = np.multiply(proba, sw, out=e)
             residual -= self.weighted_target
             residual = residual[:, np.newaxis]
         else:

@@ -117,7 +117,8 @@ def encode_target(y, sample_weight, class_weight, X):
             "This solver needs samples of at least 2 classes in the data, but "
             f"the data contains only one class: {classes[0]!r}."
         )
-    y_codes = encoder.transform(y)
+    # the smallest integer type holding them: a fit keeps one code per row
+    y_codes = encoder.transform(y).astype(np.min_scalar_type(len(classes) - 1))
     sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     sample_weight = fold_class_weight(class_weight, classes, y, sample_weight)
     return classes, y_codes, sample_weight

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils.validation import validate_data
 
-from ...coefficients._masks import count_prunable, geometric_schedule
+from ...coefficients._masks import count_prunable
 from ...utils._arrays import resolve_n_keep
 from ...utils._constraints import N_KEEP, PRUNE_RATIO
 from ...utils._docstrings import Substitution
@@ -23,6 +23,7 @@ from ._path import (
     encode_target,
     prune_logistic,
 )
+from ._refit import round_schedule
 
 # the Parameters and Returns of both estimators' fit
 FIT_PARAMETERS_DOC = """Parameters
@@ -270,7 +271,7 @@ class PrunedLogisticRegression(
             y,
             y_codes,
             classes,
-            schedule=geometric_schedule(n_total, n_keep, self.n_iter),
+            schedule=round_schedule(X, n_total, n_keep, self.n_iter),
             sample_weight=sample_weight,
             random_state=self.random_state,
             coef_init=coef_init,

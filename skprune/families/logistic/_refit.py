@@ -20,11 +20,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import _check_sample_weight
 
 from ...coefficients._criteria import LOGISTIC_CRITERIA, LogisticState
-from ...coefficients._masks import count_alive, count_prunable
+from ...coefficients._masks import count_alive, count_prunable, geometric_schedule
 from ...coefficients._pruning import MaskedFit, MatrixRefit
 from ...utils._arrays import stored_values
 from ...utils._validation import coef_as_2d, fold_class_weight, is_softmax_logistic
-from ._loss import logistic_problem, minimize_logistic, n_coef_rows
+from ._loss import SLICE_BELOW_SPARSE, logistic_problem, minimize_logistic, n_coef_rows
 from ._swaps import (
     AUTO_SWAP_MAX_PARAMS,
     SWAP_MAX,
@@ -60,6 +60,29 @@ def l2_logistic_C(estimator):
     ):
         return estimator.C
     return None
+
+
+def round_schedule(X, n_total, n_final, n_iter):
+    """The kept counts of ``n_iter`` rounds: geometric, except on a sparse
+    ``X`` pruned below ``SLICE_BELOW_SPARSE`` of its items whose first
+    geometric round would keep more. A round above that share works on the
+    whole of ``X`` (a copy of its live columns would cost more memory than
+    the fit), so there the first round prunes straight to the share and the
+    other ``n_iter - 1`` go geometrically from it, each on a copy of its live
+    columns only: the rounds cost about one refit on the survivors, not
+    ``n_iter`` passes over every stored value.
+
+    >>> from scipy import sparse
+    >>> round_schedule(sparse.eye(4, format="csr"), 1000, 10, 3)
+    [50, 22, 10]
+    >>> round_schedule(sparse.eye(4).toarray(), 1000, 10, 3)
+    [215, 46, 10]
+    """
+    schedule = geometric_schedule(n_total, n_final, n_iter)
+    first = int(SLICE_BELOW_SPARSE * n_total)
+    if not sparse.issparse(X) or n_iter == 1 or not n_final < first < schedule[0]:
+        return schedule
+    return [first, *geometric_schedule(first, n_final, n_iter - 1)]
 
 
 class LogisticRefit(MatrixRefit):
@@ -138,6 +161,10 @@ class LogisticRefit(MatrixRefit):
     @property
     def n_rows(self):
         return n_coef_rows(len(self.classes))
+
+    def schedule(self, n_total, n_final, n_iter):
+        """The kept count of each round (:func:`round_schedule`)."""
+        return round_schedule(self.X, n_total, n_final, n_iter)
 
     def dense(self, coef=None, intercept=None, *, solve=True):
         """The unpruned model: solved from ``coef``/``intercept`` (zeros when

@@ -20,7 +20,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import _check_sample_weight
 
 from ...coefficients._criteria import MISCLASSIFIED_NEEDS_CLASSIFIER, taylor_scores
-from ...coefficients._masks import top_k_mask
+from ...coefficients._masks import geometric_schedule, top_k_mask
 from ...coefficients._pruning import MaskedFit
 from ...utils._arrays import apportion, as_float32
 from ...utils._metaestimator import check_n_inputs, fit_or_copy
@@ -312,6 +312,11 @@ class MLPRefit:
     def count_prunable(self, granularity):
         """``(n_items, item_name)`` of the dense network at ``granularity``."""
         return count_items(self.fitted.coefs_, granularity), ITEM_NAMES[granularity]
+
+    @staticmethod
+    def schedule(n_total, n_final, n_iter):
+        """The kept count of each round (``geometric_schedule``)."""
+        return geometric_schedule(n_total, n_final, n_iter)
 
     def check_n_keep(self, n_keep, pruner):
         """Neuron pruning keeps a unit in every hidden layer."""
