@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -627,6 +628,6 @@ def test_sparse_rounds_start_where_the_live_columns_are_copied():
     kept = [entry["n_nonzero"] for entry in model.history_]
     assert kept[0] == 2000 and kept[1] == int(SLICE_BELOW_SPARSE * 2000)
     assert len(kept) == 11 and kept[-1] == model.n_nonzero_ == 20
-    assert all(a > b for a, b in zip(kept[1:], kept[2:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(kept[1:]))
     dense = PrunedLogisticRegression(prune_ratio=0.99, n_iter=10).fit(X.toarray(), y)
     assert dense.history_[1]["n_nonzero"] == round(2000 * 0.01**0.1)
