@@ -60,10 +60,28 @@ class PruneResult:
     history: list
     levels: list  # (n_kept, MaskedFit, solver iterations since the previous level)
     n_iter: int
+    # each recorded level's mask, rounds run and iterations spent up to it
+    stops: dict = field(default_factory=dict, repr=False)
 
     @property
     def coef(self):
         return self.final.coef
+
+    def at(self, n_keep):
+        """The run as it stood at the recorded level ``n_keep``: what a run
+        whose schedule and records stop there returns (rounds go largest
+        first, so nothing after that level changes anything before it)."""
+        mask, n_rounds, n_iter = self.stops[n_keep]
+        levels = [level for level in self.levels if level[0] >= n_keep]
+        return PruneResult(
+            levels[-1][1],
+            mask,
+            self.dense,
+            self.history[: n_rounds + 1],
+            levels,
+            n_iter,
+            {k: stop for k, stop in self.stops.items() if k >= n_keep},
+        )
 
     @property
     def intercept(self):
@@ -104,12 +122,14 @@ def prune(
     mask = refitter.full_mask(dense)
     history = [_history_entry(0, mask, current, refitter, verbose)]
     levels, total_iter, since_level = [], dense.n_iter, 0
+    stops = {}
     round_ = 0
     for n_keep in schedule:
         if n_keep == refitter.count_alive(mask, granularity):
             # nothing to remove: no round, the model stands as it is
             if n_keep in record:
                 levels.append((n_keep, current, since_level))
+                stops[n_keep] = (mask, round_, total_iter)
                 since_level = 0
             continue
         round_ += 1
@@ -131,8 +151,9 @@ def prune(
         history.append(_history_entry(round_, mask, current, refitter, verbose))
         if n_keep in record:
             levels.append((n_keep, current, since_level))
+            stops[n_keep] = (mask, round_, total_iter)
             since_level = 0
-    return PruneResult(current, mask, dense, history, levels, total_iter)
+    return PruneResult(current, mask, dense, history, levels, total_iter, stops)
 
 
 def _history_entry(round_, mask, fit, refitter, verbose):

@@ -52,11 +52,23 @@ def top_k_indices(scores, k):
     """
     scores = np.asarray(scores)
     n = scores.size
-    if 0 < k < n and not (scores.dtype.kind == "f" and np.isnan(scores).any()):
-        kth = np.partition(scores, n - k)[n - k]
-        chosen = np.flatnonzero(scores >= kth)
-        return chosen[np.argsort(-scores[chosen], kind="stable")[:k]]
-    return np.argsort(-scores, kind="stable")[:k]
+    if not 0 < k < n or (scores.dtype.kind == "f" and np.isnan(scores).any()):
+        return np.argsort(-scores, kind="stable")[:k]
+    if scores.dtype.kind == "f" and np.isinf(scores).any():
+        # infinite scores mark items out of the running (a swap's live or
+        # pruned side): a partition over many equal keys is slow, so +inf
+        # come first, then the finite ones ranked, then -inf, each by position
+        top = np.flatnonzero(scores == np.inf)[:k]
+        finite = np.flatnonzero(np.isfinite(scores))
+        n_ranked = min(k - top.size, finite.size)
+        ranked = (
+            finite[top_k_indices(scores[finite], n_ranked)] if n_ranked else top[:0]
+        )
+        bottom = np.flatnonzero(scores == -np.inf)[: k - top.size - n_ranked]
+        return np.concatenate([top, ranked, bottom])
+    kth = np.partition(scores, n - k)[n - k]
+    chosen = np.flatnonzero(scores >= kth)
+    return chosen[np.argsort(-scores[chosen], kind="stable")[:k]]
 
 
 def as_float32(values):

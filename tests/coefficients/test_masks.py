@@ -80,3 +80,21 @@ def test_feature_granularity_keeps_whole_columns_by_norm():
     np.testing.assert_array_equal(
         weight_mask, [[True, False, False], [False, True, False]]
     )
+
+
+@given(
+    scores=arrays(
+        np.float64,
+        st.integers(1, 60),
+        elements=st.sampled_from([-np.inf, np.inf, -1.0, 0.0, 0.5, 2.0]),
+    ),
+    data=st.data(),
+)
+def test_top_k_indices_is_a_stable_sort_with_infinite_scores(scores, data):
+    # infinities (a swap's out-of-the-running items) take a path of their own
+    from skprune.utils._arrays import top_k_indices
+
+    k = data.draw(st.integers(0, scores.size + 1))
+    np.testing.assert_array_equal(
+        top_k_indices(scores, k), np.argsort(-scores, kind="stable")[:k]
+    )

@@ -121,3 +121,48 @@ def test_the_logistic_refit_is_the_masked_optimum(cancer):
     # the training loss rises as coefficients go
     losses = [h["train_loss"] for h in result.history]
     assert all(a <= b + 1e-12 for a, b in itertools.pairwise(losses))
+
+
+def test_a_run_read_at_a_recorded_level_is_the_run_stopped_there():
+    # PrunedLogisticRegressionCV reads its final model off the path on all
+    # the data: that must be what a path stopped at the level returns
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    from skprune.families.logistic._path import encode_target, prune_logistic
+
+    X, y = make_classification(200, 30, n_informative=4, random_state=0)
+    classes, y_codes, sample_weight = encode_target(y, None, None, X)
+    params = dict(
+        criterion="magnitude",
+        granularity="weight",
+        refit=True,
+        swap="auto",
+        C=1.0,
+        fit_intercept=True,
+        max_iter=100,
+        tol=1e-4,
+        random_state=0,
+        sample_weight=sample_weight,
+    )
+    schedule, levels = [20, 12, 8, 5, 3, 1], {20, 8, 5, 3, 1}
+    full = prune_logistic(
+        X, y, y_codes, classes, schedule=schedule, record=levels, **params
+    )
+    for level in (8, 5):
+        stopped = prune_logistic(
+            X,
+            y,
+            y_codes,
+            classes,
+            schedule=[k for k in schedule if k >= level],
+            record={k for k in levels if k >= level},
+            **params,
+        )
+        read = full.at(level)
+        np.testing.assert_array_equal(read.mask, stopped.mask)
+        np.testing.assert_array_equal(read.coef, stopped.coef)
+        np.testing.assert_array_equal(read.intercept, stopped.intercept)
+        assert read.history == stopped.history and read.n_iter == stopped.n_iter
+        assert [k for k, *_ in read.levels] == [k for k, *_ in stopped.levels]
+        assert int(np.count_nonzero(read.mask)) == level

@@ -125,6 +125,7 @@ class MaskedLogisticLoss:
         self._cache_theta = None
         self._cache_proba = None
         self._cache_result = None
+        self._design = None
 
     def restrict(self, mask):
         """The same objective on another mask, sharing ``X``, targets and
@@ -276,6 +277,22 @@ class MaskedLogisticLoss:
         diagonal[:, self.columns] = (active.T + self.alpha) / self.weight_sum
         return diagonal
 
+    def _hessian_design(self):
+        """The class row of each parameter and the design ``A`` of
+        :meth:`hessian`, made once per mask (Newton's steps share them)."""
+        if self._design is None:
+            rows, cols = np.nonzero(self.mask)  # row-major: the packing order
+            design = self.X[:, cols]
+            if self.fit_intercept:
+                ones = np.ones((self.X.shape[0], self.n_rows))
+                if sparse.issparse(design):
+                    design = sparse.hstack([design, ones], format="csr")
+                else:
+                    design = np.hstack([design, ones])
+                rows = np.concatenate([rows, np.arange(self.n_rows)])
+            self._design = rows, design
+        return self._design
+
     def hessian(self, theta):
         """Dense Hessian over the parameter vector (free coefficients, then
         intercepts), of size ``n_params ** 2``: call it on small problems only.
@@ -289,15 +306,7 @@ class MaskedLogisticLoss:
         curvature = self._curvature(self._proba(theta))
         if self.n_rows == 1:
             curvature = curvature[:, np.newaxis, np.newaxis]
-        rows, cols = np.nonzero(self.mask)  # row-major: the packing order
-        design = self.X[:, cols]
-        if self.fit_intercept:
-            ones = np.ones((self.X.shape[0], self.n_rows))
-            if sparse.issparse(design):
-                design = sparse.hstack([design, ones], format="csr")
-            else:
-                design = np.hstack([design, ones])
-            rows = np.concatenate([rows, np.arange(self.n_rows)])
+        rows, design = self._hessian_design()
         hessian = np.empty((rows.size, rows.size))
         for m in range(self.n_rows):
             in_row = np.flatnonzero(rows == m)

@@ -210,10 +210,21 @@ feature_names_in_
         self.verbose = verbose
 
     def _cross_validate(
-        self, X, y, y_codes, classes, sample_weight, levels, schedule, params
+        self,
+        X,
+        y,
+        y_codes,
+        classes,
+        sample_weight,
+        levels,
+        schedule,
+        params,
+        *,
+        full_path=False,
     ):
         """Score every level on held-out folds; sets ``n_keep_`` and
-        ``cv_results_``."""
+        ``cv_results_``. With ``full_path``, the path on all the data, every
+        level recorded, runs beside the folds and is returned."""
         splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
         if self.verbose:
@@ -222,8 +233,7 @@ feature_names_in_
                 f"({len(levels)} scored levels)",
                 flush=True,
             )
-        # joblib reports each finished fold when verbose
-        fold_scores = Parallel(n_jobs=self.n_jobs, verbose=10 * self.verbose)(
+        tasks = [
             delayed(score_fold)(
                 X,
                 y,
@@ -238,7 +248,24 @@ feature_names_in_
                 scorer,
             )
             for train, test in splits
-        )
+        ]
+        if full_path:
+            tasks.append(
+                delayed(prune_logistic)(
+                    X,
+                    y,
+                    y_codes,
+                    classes,
+                    schedule=schedule,
+                    record=set(levels),
+                    sample_weight=sample_weight,
+                    verbose=self.verbose,
+                    **params,
+                )
+            )
+        # joblib reports each finished fold when verbose
+        fold_scores = Parallel(n_jobs=self.n_jobs, verbose=10 * self.verbose)(tasks)
+        full = fold_scores.pop() if full_path else None
         ascending = np.array(sorted(levels))
         table = np.array([[fold[k] for k in ascending] for fold in fold_scores])
         self.n_keep_ = int(ascending[choose_level(table, self.selection)])
@@ -248,12 +275,14 @@ feature_names_in_
             "std_test_score": table.std(axis=0),
             **{f"split{i}_test_score": row for i, row in enumerate(table)},
         }
+        return full
 
     def _choose_by_criterion(
         self, X, y, y_codes, classes, sample_weight, levels, schedule, params
     ):
         """One path on all the data, every level scored by the information
-        criterion ``selection``; sets ``n_keep_`` and ``cv_results_``."""
+        criterion ``selection``; sets ``n_keep_`` and ``cv_results_`` and
+        returns the path."""
         ascending = np.array(sorted(levels))
         result = prune_logistic(
             X,
@@ -281,6 +310,7 @@ feature_names_in_
             "mean_test_score": -values,
             "std_test_score": np.zeros(values.size),
         }
+        return result
 
     @Substitution(fit_parameters=FIT_PARAMETERS_DOC)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -311,32 +341,46 @@ feature_names_in_
         )
         if not per_level:
             params = {**params, "swap": False}
+        # With swaps at every level, the final model is the path on all the
+        # data, every level recorded, read at the chosen level (rounds go
+        # largest first: what comes after a level changes nothing before
+        # it): under cross-validation it runs beside the folds, under an
+        # information criterion it is the path that criterion scores.
         if self.selection in INFORMATION_CRITERIA:
-            self._choose_by_criterion(
+            full = self._choose_by_criterion(
                 X, y, y_codes, classes, sample_weight, levels, schedule, params
             )
         else:
-            self._cross_validate(
-                X, y, y_codes, classes, sample_weight, levels, schedule, params
+            full = self._cross_validate(
+                X,
+                y,
+                y_codes,
+                classes,
+                sample_weight,
+                levels,
+                schedule,
+                params,
+                full_path=per_level,
             )
         if self.verbose:
             print(
-                f"[skprune] selection={self.selection!r} chose n_keep="
-                f"{self.n_keep_}; refitting on all the data",
+                f"[skprune] selection={self.selection!r} chose n_keep={self.n_keep_}",
                 flush=True,
             )
-        result = prune_logistic(
-            X,
-            y,
-            y_codes,
-            classes,
-            schedule=[k for k in schedule if k >= self.n_keep_],
-            # with swap=True the levels above the chosen one are passed as in
-            # the scored paths, so swaps refine the same levels
-            record={k for k in levels if k >= self.n_keep_} if per_level else (),
-            sample_weight=sample_weight,
-            verbose=self.verbose,
-            **final_params,
-        )
+        if per_level:
+            result = full.at(self.n_keep_)
+        else:
+            # swaps at the final level only: a path of its own down to it
+            result = prune_logistic(
+                X,
+                y,
+                y_codes,
+                classes,
+                schedule=[k for k in schedule if k >= self.n_keep_],
+                record=(),
+                sample_weight=sample_weight,
+                verbose=self.verbose,
+                **final_params,
+            )
         self._set_fitted(result, classes)
         return self
