@@ -199,7 +199,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         top-k rules; for the weighted rule scored by a pilot and for
         ``strategy="auto"``'s uniform rows, when a cheap check finds the
         labels noisy: clones of the scorer fit on three folds of a uniform
-        pilot of ``max(n_keep, 1000)`` rows estimate the share of wrong
+        pilot of 1000 rows (all, when fewer) estimate the share of wrong
         labels (``noise_rate_``: their error on the tenth of the pilot rows
         they are surest of, where flipped labels are as frequent as anywhere
         and overlapping classes rarely reach); from 0.12, every row

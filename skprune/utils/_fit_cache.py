@@ -32,8 +32,10 @@ import numpy as np
 from scipy import sparse
 
 # GridSearchCV runs every split for one candidate before the next candidate:
-# the cache must hold one entry per split (cv=10 is common) to hit at all.
-MAX_ENTRIES = 16
+# the cache must hold every fit of every split (cv=10 is common; a
+# SampleSubsetter's fit makes four: its label check's three and its pilot's)
+# to hit at all.
+MAX_ENTRIES = 64
 MAX_BYTES = 2**28  # 256 MB
 MAX_MODEL_BYTES = 2**26  # 64 MB
 

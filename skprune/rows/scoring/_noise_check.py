@@ -32,13 +32,16 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from ...utils._arrays import row_block_views
+from ...utils._fit_cache import cached_fit
 from ...utils._validation import take_rows
 from ._label_noise import class_thresholds, flag_by_thresholds, label_quality
 from ._scorers import draw_pilot, probabilities_from_decision, reads_predict_proba
 
 # folds of the pilot's out-of-fold models
 NOISE_FOLDS = 3
-# the pilot of the check: the kept rows, at least this many (all, when fewer)
+# the pilot of the check (all the rows, when fewer): a fixed size, so that
+# the check costs the same few small fits whatever is kept, and a search
+# over prune_ratio fits them once per split (the fits are cached)
 NOISE_PILOT_ROWS = 1000
 # the estimated share of wrong labels from which flagged rows are set aside
 # (chosen on 25 real sets, each clean and with 10 % and 20 % of its labels
@@ -154,7 +157,7 @@ def check_label_noise(X, y, y_codes, classes, scorer, fit_params, *, size, seed)
             key: take_rows(value, pilot[train], n_samples)
             for key, value in fit_params.items()
         }
-        model = clone(scorer).fit(X[pilot[train]], y[pilot[train]], **params)
+        model = cached_fit(clone(scorer), X[pilot[train]], y[pilot[train]], params)
         proba[test] = class_proba(model, X[pilot[test]], classes)
         models.append(model)
     return NoiseCheck(

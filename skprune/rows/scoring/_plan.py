@@ -211,7 +211,7 @@ class RowScoring:
     def check_noise(self, X, y, fit_params, n_keep, *, always=False):
         """``(noise rate, rows set aside)``: the cheap label-noise check
         (:func:`~skprune.rows.scoring._noise_check.check_label_noise`) of a
-        pilot of ``max(n_keep, NOISE_PILOT_ROWS)`` rows, drawn from a seed
+        pilot of ``NOISE_PILOT_ROWS`` rows (all, when fewer), drawn from a seed
         of its own (the pilot's and the draw's streams stay as they are), and
         the rows it flags when it finds the labels noisy (``always``: whatever
         it finds), else ``None``."""
@@ -227,7 +227,7 @@ class RowScoring:
             classes,
             scorer,
             fit_params,
-            size=max(n_keep, NOISE_PILOT_ROWS),
+            size=NOISE_PILOT_ROWS,
             seed=seed,
         )
         if check.rate is None or not (check.noisy or always):

@@ -33,6 +33,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ...utils._arrays import allocate, row_block_views
+from ...utils._fit_cache import cached_fit
 from ...utils._validation import (
     check_cv_fits_classes,
     display_label,
@@ -127,7 +128,7 @@ class OutOfFold(RowPredictions):
                 key: take_rows(value, train, n_samples)
                 for key, value in self.fit_params.items()
             }
-            return clone(self.scorer).fit(self.X[train], self.y[train], **params)
+            return cached_fit(clone(self.scorer), self.X[train], self.y[train], params)
 
         splits = list(splitter.split(self.X, self.y_codes))
         if self.is_classifier:
@@ -307,7 +308,9 @@ class Pilot(RowPredictions):
             key: take_rows(value, self.rows, self.X.shape[0])
             for key, value in self.fit_params.items()
         }
-        return clone(self.scorer).fit(self.X[self.rows], self.y[self.rows], **params)
+        return cached_fit(
+            clone(self.scorer), self.X[self.rows], self.y[self.rows], params
+        )
 
     @property
     def curvature_rows(self):
@@ -389,7 +392,7 @@ class PilotScorer:
     def fit(cls, strategy, scorer, X, y, classes, fit_params):
         """Fit ``scorer`` on the pilot rows ``X``, ``y`` (with their
         ``fit_params``)."""
-        model = clone(scorer).fit(X, y, **fit_params)
+        model = cached_fit(clone(scorer), X, y, fit_params)
         fitted = cls(strategy, model, classes, clone(scorer))
         if strategy == "mmse":
             pilot = fitted._block(X, y)
