@@ -39,9 +39,10 @@ from ._scorers import draw_pilot, probabilities_from_decision, reads_predict_pro
 
 # folds of the pilot's out-of-fold models
 NOISE_FOLDS = 3
-# the pilot of the check (all the rows, when fewer): a fixed size, so that
-# the check costs the same few small fits whatever is kept, and a search
-# over prune_ratio fits them once per split (the fits are cached)
+# the pilot of the check: this many rows or ten per feature, whichever is
+# more (all the rows, when fewer), whatever is kept: the check costs the
+# same few fits at any prune_ratio, and a search over prune_ratio fits them
+# once per split (the fits are cached)
 NOISE_PILOT_ROWS = 1000
 # the estimated share of wrong labels from which flagged rows are set aside
 # (chosen on 25 real sets, each clean and with 10 % and 20 % of its labels
