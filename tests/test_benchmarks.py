@@ -14,6 +14,7 @@ QUICK_RUNS = {
     "bench_coefficient_pruner.py": "mean test accuracy over data sets and kept",
     "bench_dask_rows.py": "grand (weighted, pilot) against uniform rows",
     "bench_forest.py": "median compression within tolerance",
+    "bench_grid_search.py": "prune_ratio, no dense-fit reuse",
     "bench_data_efficiency.py": "keep='auto' of each strategy minus random",
     "bench_defaults_noise.py": "default minus alternative, test accuracy in points",
     "bench_label_noise.py": "F1 skprune same count",

@@ -256,6 +256,14 @@ default="weight"
     Kept counts are exact: scores are ranked with a stable sort and ties are
     broken by position, never by a threshold.
 
+    The dense fit does not depend on ``prune_ratio`` or ``n_keep``: when its
+    result is reproducible (every ``random_state`` inside ``estimator`` an
+    integer, or unused at its settings), it is kept in memory, keyed on a
+    digest of the data and of every parameter, and a later fit on the same
+    data and parameters starts from a copy of it. A ``GridSearchCV`` over
+    ``prune_ratio`` thus fits the dense model once per split
+    (:doc:`/user_guide/choosing_the_size`).
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer

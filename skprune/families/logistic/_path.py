@@ -344,7 +344,11 @@ default="magnitude"
         warm-started refit on a shrinking problem. For a path, these rounds
         run from the dense model down to the smallest level, merged with the
         levels themselves. Accuracy at equal size for 1, 5 and 10 rounds is
-        measured in :doc:`/benchmarks`.
+        measured in :doc:`/benchmarks`. Pruning sparse ``X`` to one size
+        below 5 % of its items, where a round above that share would pass
+        over every stored value, the first round prunes straight to 5 % and
+        the other ``n_iter - 1`` go geometrically from there, on a copy of
+        the live columns: the rounds cost about one refit on the survivors.
 
     refit : bool, default=True
         Refit the kept coefficients after every round, warm-started, to the
