@@ -35,14 +35,16 @@ from ...utils._arrays import row_block_views
 from ...utils._fit_cache import cached_fit
 from ...utils._validation import take_rows
 from ._label_noise import class_thresholds, flag_by_thresholds, label_quality
-from ._scorers import draw_pilot, probabilities_from_decision, reads_predict_proba
+from ._scorers import (
+    PILOT_ROWS_PER_FEATURE,
+    draw_pilot,
+    probabilities_from_decision,
+    reads_predict_proba,
+)
 
 # folds of the pilot's out-of-fold models
 NOISE_FOLDS = 3
-# the pilot of the check: this many rows or ten per feature, whichever is
-# more (all the rows, when fewer), whatever is kept: the check costs the
-# same few fits at any prune_ratio, and a search over prune_ratio fits them
-# once per split (the fits are cached)
+# the pilot of the check (noise_pilot_size): at least this many rows
 NOISE_PILOT_ROWS = 1000
 # the estimated share of wrong labels from which flagged rows are set aside
 # (chosen on 25 real sets, each clean and with 10 % and 20 % of its labels
@@ -135,6 +137,22 @@ def noise_floor(proba, y_codes, share=SUREST_SHARE):
     n_rows = max(1, int(share * len(y_codes)))
     rows = np.argsort(-surest, kind="stable")[:n_rows]
     return float(np.mean(proba[rows].argmax(axis=1) != y_codes[rows]))
+
+
+def noise_pilot_size(n_samples, n_features):
+    """The rows of the check's pilot: ten per feature, at most a quarter of
+    the rows, at least ``NOISE_PILOT_ROWS`` (every row, when fewer), and the
+    same whatever is kept: the check costs a few fits on a fraction of the
+    rows at any ``prune_ratio``, and a search over ``prune_ratio`` fits them
+    once per split (the fits are cached).
+
+    >>> noise_pilot_size(1_000_000, 1000), noise_pilot_size(200_000, 20_000)
+    (10000, 50000)
+    >>> noise_pilot_size(15_000, 10), noise_pilot_size(600, 10)
+    (1000, 600)
+    """
+    wanted = min(PILOT_ROWS_PER_FEATURE * n_features, n_samples // 4)
+    return min(n_samples, max(NOISE_PILOT_ROWS, wanted))
 
 
 def check_label_noise(X, y, y_codes, classes, scorer, fit_params, *, size, seed):

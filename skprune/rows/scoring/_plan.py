@@ -24,9 +24,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import has_fit_parameter
 
 from ...utils._arrays import resolve_n_keep
-from ._noise_check import NOISE_PILOT_ROWS, check_label_noise
+from ._noise_check import check_label_noise, noise_pilot_size
 from ._scorers import (
-    PILOT_ROWS_PER_FEATURE,
     OutOfFold,
     Pilot,
     PilotPlan,
@@ -212,8 +211,8 @@ class RowScoring:
     def check_noise(self, X, y, fit_params, n_keep, *, always=False):
         """``(noise rate, rows set aside)``: the cheap label-noise check
         (:func:`~skprune.rows.scoring._noise_check.check_label_noise`) of a
-        pilot of ``NOISE_PILOT_ROWS`` rows or ten per feature, whichever is
-        more (all, when fewer), whatever is kept, drawn from a seed
+        pilot of :func:`noise_pilot_size` rows, whatever is kept, drawn from
+        a seed
         of its own (the pilot's and the draw's streams stay as they are), and
         the rows it flags when it finds the labels noisy (``always``: whatever
         it finds), else ``None``."""
@@ -229,7 +228,7 @@ class RowScoring:
             classes,
             scorer,
             fit_params,
-            size=max(NOISE_PILOT_ROWS, PILOT_ROWS_PER_FEATURE * X.shape[1]),
+            size=noise_pilot_size(*X.shape),
             seed=seed,
         )
         if check.rate is None or not (check.noisy or always):
