@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skprune import CoefficientPruner
 from skprune.utils import _fit_cache
@@ -151,10 +152,85 @@ def test_the_cache_is_bounded(data, monkeypatch):
     monkeypatch.setattr(_fit_cache, "MAX_ENTRIES", 3)
     for C in (0.1, 0.2, 0.3, 0.4, 0.5):
         cached_fit(LogisticRegression(C=C), X, y, {})
-    assert len(_fit_cache._entries) == 3
+    kept = list(_fit_cache._entries)
+    assert len(kept) == 3
+    assert kept[-1] == _fit_cache.fit_key(LogisticRegression(C=0.5), X, y, {})
+    # a model over MAX_MODEL_BYTES is fitted and returned, never kept
     monkeypatch.setattr(_fit_cache, "MAX_MODEL_BYTES", 10)
-    cached_fit(LogisticRegression(C=0.6), X, y, {})
-    assert len(_fit_cache._entries) == 3
+    model = cached_fit(LogisticRegression(C=0.6), X, y, {})
+    assert hasattr(model, "coef_") and list(_fit_cache._entries) == kept
+    # the total: two models' bytes hold two
+    monkeypatch.setattr(_fit_cache, "MAX_MODEL_BYTES", 2**26)
+    size = len(next(iter(_fit_cache._entries.values())))
+    monkeypatch.setattr(_fit_cache, "MAX_BYTES", 2 * size + size // 2)
+    cached_fit(LogisticRegression(C=0.7), X, y, {})
+    assert len(_fit_cache._entries) == 2
+
+
+class NamesakeLogisticRegression(LogisticRegression):
+    """Named like scikit-learn's, not scikit-learn's: its random_state counts."""
+
+
+NamesakeLogisticRegression.__name__ = "LogisticRegression"
+
+
+class ForgetfulFit(LogisticRegression):
+    """A fit that does not return self."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize(
+    "estimator, reproducible",
+    [
+        (FunctionTransformer(np.log1p), True),
+        (make_pipeline(FunctionTransformer(lambda X: -X), LogisticRegression()), False),
+        (CalibratedClassifierCV(LogisticRegression(), cv=KFold(shuffle=True)), False),
+        (
+            CalibratedClassifierCV(
+                LogisticRegression(), cv=KFold(shuffle=True, random_state=0)
+            ),
+            True,
+        ),
+        (NamesakeLogisticRegression(), False),
+        (NamesakeLogisticRegression(random_state=0), True),
+    ],
+)
+def test_what_a_digest_cannot_read_is_not_cached(estimator, reproducible):
+    # a function is named by a digest, not read (a redefined one would hit);
+    # a shuffling splitter draws like an unseeded random_state
+    assert is_reproducible(estimator) is reproducible
+
+
+def test_a_fit_that_returns_nothing_still_gives_the_model(data):
+    X, y = data
+    for model in (ForgetfulFit(), ForgetfulFit(random_state=0)):
+        assert cached_fit(model, X, y, {}) is model
+        assert hasattr(model, "coef_")
+
+
+def test_a_class_redefined_is_another_class(data):
+    # as in a notebook: the same module and name, another class
+    X, y = data
+    keys = []
+    for _ in range(2):
+        globals()["Redefined"] = type(
+            "Redefined", (LogisticRegression,), {"__module__": __name__}
+        )
+        keys.append(_fit_cache.fit_key(Redefined(random_state=0), X, y, {}))  # noqa: F821
+    assert keys[0] != keys[1]
+
+
+def test_dates_and_strings_among_the_fit_parameters_are_digested(data):
+    X, y = data
+    dates = np.arange(len(y)).astype("datetime64[D]")
+    key = _fit_cache.fit_key(LogisticRegression(), X, y, {"when": dates})
+    assert key != _fit_cache.fit_key(LogisticRegression(), X, y, {"when": dates + 1})
+    names = np.array(["a", "b"])[y]
+    assert _fit_cache.fit_key(LogisticRegression(), X, names, {}) != (
+        _fit_cache.fit_key(LogisticRegression(), X, names[::-1], {})
+    )
 
 
 def test_a_strided_view_hashes_as_its_copy(data):

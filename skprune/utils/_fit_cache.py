@@ -8,12 +8,15 @@ of the data and of every parameter, so the search pays one dense fit per
 split instead of one per candidate and split.
 
 A model is cached only when its fit is reproducible, so a hit returns what a
-fresh fit would: every ``random_state`` among its (nested) parameters is an
+fresh fit would: every ``random_state`` among its (nested) parameters, and
+on any other object among them (a cross-validation splitter), is an
 integer, or the estimator does not draw from it at its settings (a
 ``LogisticRegression`` with a solver other than ``"sag"``, ``"saga"`` or
-``"liblinear"``, for instance). An estimator whose fit draws from a
-``RandomState`` instance or from numpy's global generator is fitted every
-time, as before.
+``"liblinear"``, for instance); and no parameter is a function (which a
+digest names, not reads). An estimator whose fit draws from a
+``RandomState`` instance or from numpy's global generator through its
+``random_state`` is fitted every time, as before; one that draws from the
+global generator without saying so in a parameter cannot be told apart.
 
 A hit is a copy (unpickled from the stored bytes): the caller may change
 it freely. The cache holds at most ``MAX_ENTRIES`` models and
@@ -21,7 +24,9 @@ it freely. The cache holds at most ``MAX_ENTRIES`` models and
 stored. :func:`clear_fit_cache` empties it.
 """
 
+import functools
 import hashlib
+import inspect
 import pickle
 import threading
 from collections import OrderedDict
@@ -30,6 +35,16 @@ from numbers import Integral
 import joblib
 import numpy as np
 from scipy import sparse
+from sklearn import get_config
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LogisticRegression,
+    MultiTaskElasticNet,
+    MultiTaskLasso,
+    Ridge,
+    RidgeClassifier,
+)
 
 # GridSearchCV runs every split for one candidate before the next candidate:
 # the cache must hold every fit of every split (cv=10 is common; a
@@ -40,16 +55,16 @@ MAX_BYTES = 2**28  # 256 MB
 MAX_MODEL_BYTES = 2**26  # 64 MB
 
 # Estimators whose fit ignores ``random_state`` at some settings (their
-# documentation says when it is used), by class name: the predicate says
-# whether this one ignores it.
+# documentation says when it is used): the predicate says whether this one
+# ignores it. Exactly these classes, not subclasses or namesakes.
 _IGNORES_RANDOM_STATE = {
-    "LogisticRegression": lambda e: e.solver not in ("sag", "saga", "liblinear"),
-    "Ridge": lambda e: e.solver not in ("sag", "saga"),
-    "RidgeClassifier": lambda e: e.solver not in ("sag", "saga"),
-    "Lasso": lambda e: e.selection == "cyclic",
-    "ElasticNet": lambda e: e.selection == "cyclic",
-    "MultiTaskLasso": lambda e: e.selection == "cyclic",
-    "MultiTaskElasticNet": lambda e: e.selection == "cyclic",
+    LogisticRegression: lambda e: e.solver not in ("sag", "saga", "liblinear"),
+    Ridge: lambda e: e.solver not in ("sag", "saga"),
+    RidgeClassifier: lambda e: e.solver not in ("sag", "saga"),
+    Lasso: lambda e: e.selection == "cyclic",
+    ElasticNet: lambda e: e.selection == "cyclic",
+    MultiTaskLasso: lambda e: e.selection == "cyclic",
+    MultiTaskElasticNet: lambda e: e.selection == "cyclic",
 }
 
 _UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError)
@@ -60,17 +75,23 @@ _entries = OrderedDict()  # key -> pickled fitted model
 
 def is_reproducible(estimator):
     """True when fitting ``estimator`` twice on the same data gives the same
-    model: each ``random_state`` among its parameters (and its nested
-    estimators') is an integer, or is None where the estimator does not use
-    it at its settings."""
+    model, as far as its parameters tell: each ``random_state`` among them
+    (and its nested estimators'), and the ``random_state`` of any other
+    object among them, is an integer, or is None where the estimator does not
+    use it at its settings; and no parameter is a function."""
     params = estimator.get_params(deep=True)
     for name, value in params.items():
+        if inspect.isroutine(value) or isinstance(value, functools.partial):
+            return False
+        if not hasattr(value, "get_params") and hasattr(value, "random_state"):
+            if not isinstance(value.random_state, Integral):
+                return False  # a shuffling splitter, for one
         if not (name == "random_state" or name.endswith("__random_state")):
             continue
         if isinstance(value, Integral):
             continue
         owner = params[name.rsplit("__", 1)[0]] if "__" in name else estimator
-        ignores = _IGNORES_RANDOM_STATE.get(type(owner).__name__)
+        ignores = _IGNORES_RANDOM_STATE.get(type(owner))
         if value is None and ignores is not None and ignores(owner):
             continue
         return False
@@ -78,10 +99,17 @@ def is_reproducible(estimator):
 
 
 def fit_key(estimator, X, y, fit_params):
-    """The digest of a fit: the estimator's class and parameters, ``X``,
-    ``y`` and the fit parameters, byte for byte."""
+    """The digest of a fit: the estimator's class and parameters (the
+    classes themselves, not only their names: a class redefined in a
+    notebook is another class), scikit-learn's configuration, ``X``, ``y``
+    and the fit parameters, byte for byte."""
+    params = estimator.get_params()
+    classes = [type(estimator)] + [
+        type(value) for value in params.values() if hasattr(value, "get_params")
+    ]
     digest = hashlib.sha1()
-    digest.update(joblib.hash((type(estimator), estimator.get_params())).encode())
+    digest.update(repr([id(c) for c in classes]).encode())
+    digest.update(joblib.hash((type(estimator), params, get_config())).encode())
     for value in (X, y):
         _update(digest, value)
     for name in sorted(fit_params):
@@ -95,7 +123,7 @@ def _update(digest, value):
         digest.update(f"{value.format}{value.shape}".encode())
         for part in (value.data, value.indices, value.indptr):
             _update(digest, part)
-    elif isinstance(value, np.ndarray) and value.dtype != object:
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
         digest.update(f"{value.dtype.str}{value.shape}".encode())
         if value.flags.c_contiguous:
             digest.update(memoryview(value).cast("B"))
@@ -108,8 +136,25 @@ def _update(digest, value):
             for start in range(0, value.shape[0], step):
                 block = np.ascontiguousarray(value[start : start + step])
                 digest.update(memoryview(block).cast("B"))
-    else:
+    else:  # objects, strings, dates: pickled by joblib
         digest.update(joblib.hash(value).encode())
+
+
+class _TooLarge(Exception):
+    """A model larger than ``MAX_MODEL_BYTES``: not cached."""
+
+
+class _CappedBuffer:
+    """The bytes pickle writes, up to a limit (past it, ``_TooLarge``)."""
+
+    def __init__(self, limit):
+        self.chunks, self.size, self.limit = [], 0, limit
+
+    def write(self, data):
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooLarge
+        self.chunks.append(bytes(data))
 
 
 def cached_fit(model, X, y, fit_params):
@@ -118,12 +163,14 @@ def cached_fit(model, X, y, fit_params):
     ``model`` is an unfitted clone; it is fitted in place when the cache
     misses (or the fit is not reproducible). Returns the fitted model.
     """
-    if not is_reproducible(model):
-        return model.fit(X, y, **fit_params)
+    if MAX_ENTRIES == 0 or not is_reproducible(model):
+        model.fit(X, y, **fit_params)
+        return model
     try:
         key = fit_key(model, X, y, fit_params)
     except _UNPICKLABLE:
-        return model.fit(X, y, **fit_params)  # parameters pickle cannot read
+        model.fit(X, y, **fit_params)  # parameters pickle cannot read
+        return model
     with _lock:
         stored = _entries.get(key)
         if stored is not None:
@@ -131,17 +178,18 @@ def cached_fit(model, X, y, fit_params):
     if stored is not None:
         return pickle.loads(stored)
     model.fit(X, y, **fit_params)
+    buffer = _CappedBuffer(MAX_MODEL_BYTES)
     try:
-        stored = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    except _UNPICKLABLE:
-        return model  # a model pickle cannot copy is simply not cached
-    if len(stored) <= MAX_MODEL_BYTES:
-        with _lock:
-            _entries[key] = stored
-            while len(_entries) > MAX_ENTRIES or (
-                sum(map(len, _entries.values())) > MAX_BYTES
-            ):
-                _entries.popitem(last=False)
+        pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(model)
+    except (_TooLarge, *_UNPICKLABLE):
+        return model  # too large, or a model pickle cannot copy: not cached
+    stored = b"".join(buffer.chunks)
+    with _lock:
+        _entries[key] = stored
+        while len(_entries) > MAX_ENTRIES or (
+            sum(map(len, _entries.values())) > MAX_BYTES
+        ):
+            _entries.popitem(last=False)
     return model
 
 

@@ -208,3 +208,23 @@ def test_a_restricted_sparse_problem_is_the_same_objective(n_classes):
         np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
         dense = logistic_problem(X.toarray(), y, n_classes, mask, 0.5, sw, True)
         np.testing.assert_allclose(value, dense.loss_gradient(theta)[0], rtol=1e-12)
+        np.testing.assert_allclose(  # the free coefficients' entries
+            problem.hessian_diagonal(theta)[mask],
+            dense.hessian_diagonal(theta)[mask],
+            rtol=1e-10,
+        )
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csr_array])
+def test_a_sparse_problem_copies_its_live_columns_below_the_sparse_share(container):
+    from skprune.families.logistic._loss import SLICE_BELOW_SPARSE, logistic_problem
+
+    X, y = make_classification(100, 100, random_state=0)
+    X = container(np.where(np.abs(X) > 1.0, X, 0.0))
+    full = logistic_problem(X, y, 2, None, 1.0, None, True)
+    wide = np.zeros((1, 100), dtype=bool)
+    wide[0, :30] = True  # 30 % live: masked on the whole X, no copy
+    assert full.restrict(wide).X.shape[1] == 100
+    narrow = np.zeros((1, 100), dtype=bool)
+    narrow[0, : int(SLICE_BELOW_SPARSE * 100)] = True
+    assert full.restrict(narrow).X.shape[1] == narrow.sum()

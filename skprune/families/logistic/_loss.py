@@ -107,7 +107,8 @@ class MaskedLogisticLoss:
         # smaller; otherwise work on the parent's X (no copy) with dead columns
         # masked.
         n_live = np.count_nonzero(live)
-        share = SLICE_BELOW_SPARSE if sparse.isspmatrix_csr(parent_X) else SLICE_BELOW
+        by_rows = sparse.issparse(parent_X) and parent_X.format == "csr"
+        share = SLICE_BELOW_SPARSE if by_rows else SLICE_BELOW
         if n_live == parent_columns.size:
             self.columns, self.X = parent_columns, parent_X
         elif n_live <= share * parent_columns.size:
@@ -260,7 +261,8 @@ class MaskedLogisticLoss:
 
         Returns an array of shape (n_rows, n_features), zero on dropped
         columns. ``X`` is squared block by block of rows, so the extra memory
-        is a small block, never a squared copy of ``X``.
+        is a small block, never a squared copy of ``X`` (a by-column copy of
+        few live columns is squared whole).
         """
         proba = self._proba(theta)
         sw = self.sample_weight
@@ -269,10 +271,19 @@ class MaskedLogisticLoss:
         else:
             weights = sw[:, np.newaxis] * proba * (1.0 - proba)
         active = np.zeros((self.X.shape[1], weights.shape[1]))
-        for rows in row_blocks(self.X):
-            block = self.X[rows]
-            squared = block.multiply(block) if sparse.issparse(block) else block**2
-            active += safe_sparse_dot(squared.T, weights[rows], dense_output=True)
+        if sparse.issparse(self.X) and self.X.format == "csc":
+            # a copy of few columns: squared whole (rows of a CSC are slow)
+            squared = self.X.copy()
+            squared.data **= 2
+            active += safe_sparse_dot(squared.T, weights, dense_output=True)
+        else:
+            for rows in row_blocks(self.X):
+                block = self.X[rows]
+                if sparse.issparse(block):
+                    squared = block.multiply(block)
+                else:
+                    squared = block**2
+                active += safe_sparse_dot(squared.T, weights[rows], dense_output=True)
         diagonal = np.zeros((self.n_rows, self.n_features))
         diagonal[:, self.columns] = (active.T + self.alpha) / self.weight_sum
         return diagonal

@@ -4,7 +4,7 @@ criterion (:mod:`skprune.families.logistic._level_choice`).
 """
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.metrics import check_scoring
@@ -344,8 +344,11 @@ feature_names_in_
         # With swaps at every level, the final model is the path on all the
         # data, every level recorded, read at the chosen level (rounds go
         # largest first: what comes after a level changes nothing before
-        # it): under cross-validation it runs beside the folds, under an
-        # information criterion it is the path that criterion scores.
+        # it): under cross-validation it runs beside the folds when they run
+        # in parallel, under an information criterion it is the path that
+        # criterion scores.
+        beside = per_level and effective_n_jobs(self.n_jobs) > 1
+        full = None
         if self.selection in INFORMATION_CRITERIA:
             full = self._choose_by_criterion(
                 X, y, y_codes, classes, sample_weight, levels, schedule, params
@@ -360,24 +363,25 @@ feature_names_in_
                 levels,
                 schedule,
                 params,
-                full_path=per_level,
+                full_path=beside,
             )
         if self.verbose:
             print(
                 f"[skprune] selection={self.selection!r} chose n_keep={self.n_keep_}",
                 flush=True,
             )
-        if per_level:
+        if per_level and full is not None:
             result = full.at(self.n_keep_)
         else:
-            # swaps at the final level only: a path of its own down to it
+            # a path of its own down to the chosen level (swapped at every
+            # level above it, or at the final level only)
             result = prune_logistic(
                 X,
                 y,
                 y_codes,
                 classes,
                 schedule=[k for k in schedule if k >= self.n_keep_],
-                record=(),
+                record={k for k in levels if k >= self.n_keep_} if per_level else (),
                 sample_weight=sample_weight,
                 verbose=self.verbose,
                 **final_params,
