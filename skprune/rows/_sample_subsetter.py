@@ -199,18 +199,18 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         top-k rules; for the weighted rule scored by a pilot and for
         ``strategy="auto"``'s uniform rows, when a cheap check finds the
         labels noisy: clones of the scorer fit on three folds of a uniform
-        pilot of 1000 rows or ten per feature (all, when fewer) estimate the
-        share of wrong labels (``noise_rate_``: their error on the tenth of
-        the pilot rows they are surest of, where flipped labels are as
-        frequent as anywhere and overlapping classes rarely reach); from
-        0.12, every row
-        is judged by the fold models against confident learning's per-class
-        thresholds and the flagged rows are set aside (at most ``n_samples -
-        n_keep``, every class keeping a row): uniform rows draw four fifths of
-        the kept rows from the others, the weighted rule draws them by its
-        uniform share only, at a fifth of their weight. Not on dask. Setting
-        rows aside buys accuracy under label noise and can cost calibration
-        where classes overlap (measured in :doc:`/user_guide/row_pruning`).
+        pilot (ten rows per feature, between 1000 and a quarter of the rows)
+        estimate the share of wrong labels (``noise_rate_``: their error on
+        the tenth of the pilot rows they are surest of, where flipped labels
+        are as frequent as anywhere and overlapping classes rarely reach);
+        from 0.12, every row is judged by the fold models against confident
+        learning's per-class thresholds and the flagged rows are set aside
+        (at most ``n_samples - n_keep``, every class keeping a row): uniform
+        rows draw four fifths of the kept rows from the others, the weighted
+        rule draws them by its uniform share only, at a fifth of their
+        weight. Not on dask. Setting rows aside buys accuracy under label
+        noise and can cost calibration where classes overlap (measured in
+        :doc:`/user_guide/row_pruning`).
 
     cv : int, cross-validation generator or iterable, default=5
         Folds of the out-of-fold scoring; an int gives ``StratifiedKFold``
