@@ -175,7 +175,17 @@ def _history_entry(round_, mask, fit, refitter, verbose):
     return entry
 
 
-class MatrixRefit:
+class GeometricRounds:
+    """The kept count of each round, for a refit object whose rounds cost
+    alike whatever is alive: geometric (``LogisticRefit`` overrides it)."""
+
+    @staticmethod
+    def schedule(n_total, n_final, n_iter):
+        """The kept count of each round (``geometric_schedule``)."""
+        return geometric_schedule(n_total, n_final, n_iter)
+
+
+class MatrixRefit(GeometricRounds):
     """The layout shared by the linear refit objects: one 2-D ``coef`` of
     shape ``(n_rows, n_features)``, a mask of that shape, single weights or
     whole columns (``_masks``)."""
@@ -214,11 +224,6 @@ class MatrixRefit:
     def count_prunable(self, granularity):
         """``(n_items, item_name)`` of the dense model at ``granularity``."""
         return count_prunable(coef_as_2d(self.fitted).shape, granularity)
-
-    @staticmethod
-    def schedule(n_total, n_final, n_iter):
-        """The kept count of each round (``geometric_schedule``)."""
-        return geometric_schedule(n_total, n_final, n_iter)
 
     def check_n_keep(self, n_keep, pruner):
         """Any count ``resolve_n_keep`` accepts suits a linear model."""

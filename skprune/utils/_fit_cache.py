@@ -163,21 +163,22 @@ def cached_fit(model, X, y, fit_params):
     ``model`` is an unfitted clone; it is fitted in place when the cache
     misses (or the fit is not reproducible). Returns the fitted model.
     """
-    if MAX_ENTRIES == 0 or not is_reproducible(model):
-        model.fit(X, y, **fit_params)
-        return model
-    try:
-        key = fit_key(model, X, y, fit_params)
-    except _UNPICKLABLE:
-        model.fit(X, y, **fit_params)  # parameters pickle cannot read
-        return model
-    with _lock:
-        stored = _entries.get(key)
+    key = None
+    if MAX_ENTRIES and is_reproducible(model):
+        try:
+            key = fit_key(model, X, y, fit_params)
+        except _UNPICKLABLE:
+            pass  # parameters pickle cannot read: fitted, not cached
+    if key is not None:
+        with _lock:
+            stored = _entries.get(key)
+            if stored is not None:
+                _entries.move_to_end(key)
         if stored is not None:
-            _entries.move_to_end(key)
-    if stored is not None:
-        return pickle.loads(stored)
+            return pickle.loads(stored)
     model.fit(X, y, **fit_params)
+    if key is None:
+        return model
     buffer = _CappedBuffer(MAX_MODEL_BYTES)
     try:
         pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(model)

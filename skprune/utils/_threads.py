@@ -1,6 +1,7 @@
 """How many BLAS threads a computation gets."""
 
 from contextlib import nullcontext
+from functools import cache
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -14,20 +15,19 @@ from ._arrays import stored_values
 # available; see the engine issue's note).
 ONE_THREAD_BELOW = 4_000_000
 
-_controller = []  # one ThreadpoolController: making one costs milliseconds
 
-
-def _limit_blas(limits):
-    if not _controller:
-        _controller.append(ThreadpoolController())
-    return _controller[0].limit(limits=limits, user_api="blas")
+@cache
+def _controller():
+    """One ThreadpoolController for the process: making one costs
+    milliseconds, more than a small fit."""
+    return ThreadpoolController()
 
 
 def blas_threads(X, n_rows=1):
     """One BLAS thread for a small problem (see ``ONE_THREAD_BELOW``), the
     caller's setting otherwise; use as a context manager around a run."""
     if stored_values(X) * n_rows < ONE_THREAD_BELOW:
-        return _limit_blas(1)
+        return _controller().limit(limits=1, user_api="blas")
     return nullcontext()
 
 

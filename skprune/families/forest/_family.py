@@ -37,8 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
-from ...coefficients._masks import geometric_schedule
-from ...coefficients._pruning import MaskedFit
+from ...coefficients._pruning import GeometricRounds, MaskedFit
 from ...utils._metaestimator import check_n_inputs, fit_or_copy
 from ...utils._validation import fold_class_weight
 from ..logistic._loss import logistic_problem, minimize_logistic
@@ -80,7 +79,7 @@ PENALTIES = {"classification": 0.01, "regression": 0.1}
 REFIT_ROWS = 20_000
 
 
-class ForestRefit:
+class ForestRefit(GeometricRounds):
     """Refits of a tree ensemble's leaf values over the leaf-indicator design.
 
     The engine's mask is a boolean per node of the fitted ensemble: the
@@ -157,11 +156,6 @@ class ForestRefit:
         if granularity == "tree":
             return self.trees.n_trees, ITEM_NAMES[granularity]
         return int(np.count_nonzero(self.trees.is_leaf)), ITEM_NAMES[granularity]
-
-    @staticmethod
-    def schedule(n_total, n_final, n_iter):
-        """The kept count of each round (``geometric_schedule``)."""
-        return geometric_schedule(n_total, n_final, n_iter)
 
     def check_n_keep(self, n_keep, pruner):
         """Any count up to the ensemble's leaves or trees is reachable."""

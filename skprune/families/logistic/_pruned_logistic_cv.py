@@ -348,7 +348,6 @@ feature_names_in_
         # in parallel, under an information criterion it is the path that
         # criterion scores.
         beside = per_level and effective_n_jobs(self.n_jobs) > 1
-        full = None
         if self.selection in INFORMATION_CRITERIA:
             full = self._choose_by_criterion(
                 X, y, y_codes, classes, sample_weight, levels, schedule, params

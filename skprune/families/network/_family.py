@@ -20,8 +20,8 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import _check_sample_weight
 
 from ...coefficients._criteria import MISCLASSIFIED_NEEDS_CLASSIFIER, taylor_scores
-from ...coefficients._masks import geometric_schedule, top_k_mask
-from ...coefficients._pruning import MaskedFit
+from ...coefficients._masks import top_k_mask
+from ...coefficients._pruning import GeometricRounds, MaskedFit
 from ...utils._arrays import apportion, as_float32
 from ...utils._metaestimator import check_n_inputs, fit_or_copy
 from ._training import (
@@ -112,7 +112,7 @@ def hidden_units_alive(mask):
 ITEM_NAMES = {"weight": "weights", "neuron": "hidden units", "feature": "features"}
 
 
-class MLPRefit:
+class MLPRefit(GeometricRounds):
     """Masked fine-tunes of an ``MLPClassifier`` / ``MLPRegressor``.
 
     Weights, scores and masks are lists with one array per layer (the shapes
@@ -312,11 +312,6 @@ class MLPRefit:
     def count_prunable(self, granularity):
         """``(n_items, item_name)`` of the dense network at ``granularity``."""
         return count_items(self.fitted.coefs_, granularity), ITEM_NAMES[granularity]
-
-    @staticmethod
-    def schedule(n_total, n_final, n_iter):
-        """The kept count of each round (``geometric_schedule``)."""
-        return geometric_schedule(n_total, n_final, n_iter)
 
     def check_n_keep(self, n_keep, pruner):
         """Neuron pruning keeps a unit in every hidden layer."""
