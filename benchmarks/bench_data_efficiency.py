@@ -60,6 +60,7 @@ from skprune import SampleSubsetter
 from skprune.rows.scoring._noise_check import NOISE_RATE_THRESHOLD
 from skprune.rows.scoring._plan import RowScoring
 from skprune.rows.scoring._strategies import COST_STRATEGIES, STRATEGIES
+from skprune.rows._select import weighted_by_pilot
 from skprune.rows.selection._choose import choose_rows, resolve_keep
 from skprune.rows.selection._greedy import SELECTORS
 from skprune.utils._arrays import allocate
@@ -288,7 +289,9 @@ def methods_for(model_name, only=None, study=False):
 
 # The weighted rule's candidates for the default of a cost (--study): the
 # uniform share of the inclusion probabilities, the cost, label cleaning
-# before the draw, and pilot scoring instead of out-of-fold models.
+# before the draw, pilot scoring instead of out-of-fold models, and the
+# first phase's size (FIRST_PHASE_FACTOR times the kept rows: 2, 4, 8, or
+# every row).
 STUDY = [
     ("grand / weighted, out of fold", "grand", "weighted", {}),
     (
@@ -310,6 +313,24 @@ STUDY = [
         "grand",
         "weighted",
         {"pilot": True, "uniform_share": 0.0},
+    ),
+    (
+        "grand / weighted, pilot, first phase 2x",
+        "grand",
+        "weighted",
+        {"pilot": True, "factor": 2},
+    ),
+    (
+        "grand / weighted, pilot, first phase 8x",
+        "grand",
+        "weighted",
+        {"pilot": True, "factor": 8},
+    ),
+    (
+        "grand / weighted, pilot, every row",
+        "grand",
+        "weighted",
+        {"pilot": True, "factor": np.inf},
     ),
     ("mmse / weighted, pilot", "mmse", "weighted", {"pilot": True}),
     ("loss / weighted, pilot", "loss", "weighted", {"pilot": True}),
@@ -442,23 +463,49 @@ def _run_split(
                     options["clean_labels"], options["set_aside"] = False, checked
                 source = oof
                 if options.pop("pilot", False):
-                    if pilot is None:
-                        pilot = RowScoring.of(scout).predictions(
-                            X, y, {}, n_keep=n_keep, pilot=True
+                    source = "pilot"
+                if source == "pilot" and resolve_keep(keep, strategy) == "weighted":
+                    # the weighted rule's two phases, as fit draws them (the
+                    # pilot's fit is the draw's: no sharing across rules)
+                    scoring = RowScoring.of(
+                        clone(scout).set_params(
+                            strategy=strategy, keep=keep, score_by="pilot"
                         )
-                    source = pilot
-                selection = choose_rows(
-                    X,
-                    y,
-                    source,
-                    strategy=strategy,
-                    keep=keep,
-                    n_keep=n_keep,
-                    stratify=True,
-                    reweight=False,
-                    random_state=seed,
-                    **options,
-                )
+                    )
+                    design = {
+                        k: v
+                        for k, v in options.items()
+                        if k in ("factor", "uniform_share")
+                    }
+                    selection = weighted_by_pilot(
+                        scoring,
+                        X,
+                        y,
+                        {},
+                        n_keep,
+                        options.get("set_aside"),
+                        None,
+                        **design,
+                    )
+                else:
+                    if source == "pilot":
+                        if pilot is None:
+                            pilot = RowScoring.of(scout).predictions(
+                                X, y, {}, n_keep=n_keep, pilot=True
+                            )
+                        source = pilot
+                    selection = choose_rows(
+                        X,
+                        y,
+                        source,
+                        strategy=strategy,
+                        keep=keep,
+                        n_keep=n_keep,
+                        stratify=True,
+                        reweight=False,
+                        random_state=seed,
+                        **options,
+                    )
                 mask, weights = selection.mask, selection.weights
                 fitted = clone(model).fit(
                     X[mask],
@@ -471,6 +518,7 @@ def _run_split(
                     and fraction == fractions[0]
                     and model_name == "logistic"
                     and "uniform_share" not in options
+                    and "factor" not in options
                 ):
                     # the shortcut is exactly what SampleSubsetter.fit does
                     sub = SampleSubsetter(
@@ -478,7 +526,7 @@ def _run_split(
                         n_keep=n_keep,
                         strategy=strategy,
                         keep=keep,
-                        score_by="pilot" if source is pilot else "out_of_fold",
+                        score_by="out_of_fold" if source is oof else "pilot",
                         clean_labels="auto"
                         if "set_aside" in options
                         else options.get("clean_labels", "auto"),

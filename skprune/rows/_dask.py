@@ -3,27 +3,20 @@ where the chunks live (this process's threads, or the workers of a
 dask.distributed cluster); only the kept rows come into memory.
 
 Uniform rows (``strategy="random"``) and OSMAC's two steps (a pilot model fit
-on a small uniform sample, then the weighted rule over every chunk) are the
-two; every other rule raises a ``ValueError`` that says why. The parameters
-are read as in memory (:class:`~skprune.rows.scoring._plan.RowScoring`), and
-the maths of the draw is the weighted rule's own
-(:mod:`skprune.rows.selection._weighted`).
+on a small uniform sample, then the weighted rule) are the two; every other
+rule raises a ``ValueError`` that says why. The parameters are read as in
+memory (:class:`~skprune.rows.scoring._plan.RowScoring`).
 
-The weighted fit makes four kinds of block tasks, and only small results come
-back:
-
-1. the labels' census (``y`` only): each chunk's classes and counts;
-2. the pilot (the one pass that reads ``X`` for it): each chunk's pilot rows,
-   found from the census by rank
-   (:func:`~skprune.rows.scoring._scorers.pilot_ranks`);
-3. the scores: each chunk scored by the pilot model, summarised for the
-   second step (:class:`~skprune.rows.selection._weighted.BlockSummary`);
-4. the draw: each chunk scored again and its kept rows, with their
-   probabilities, sent back.
-
-The draw is the same as on the rows in memory
-(:func:`~skprune.rows.selection._weighted.pilot_weighted_rows`): the same
-seed keeps the same rows, up to the rounding of sums taken in another order.
+The weighted rule reads every chunk of ``X`` once: one task per chunk
+gathers the rows of the first phase (those whose uniform, a function of the
+seed and the row's index alone, is below the rate; a few times the rows
+kept), each class's count and its row of smallest uniform, checking the
+chunk on the way; only those rows come back. The pilot, its scores and the
+second step then run on them in memory
+(:mod:`skprune.rows.selection._one_read`), so the same seed keeps the same
+rows, with the same weights, as on the rows in memory, however ``X`` is
+chunked. Uniform rows read ``y`` for the classes' census, then every chunk
+of ``X`` once.
 """
 
 import numpy as np
@@ -40,23 +33,9 @@ from sklearn.utils.validation import (
 from ..utils._dask_arrays import as_row_chunks, is_dask_collection
 from ..utils._validation import take_rows
 from .scoring._plan import NEEDS_FINITE_X, PILOT_COSTS, RowScoring
-from .scoring._scorers import PilotScorer, pilot_ranks, rows_of_ranks
-from .selection._weighted import (
-    WEIGHTED_UNIFORM_SHARE,
-    check_count,
-    check_kept,
-    class_shares,
-    intervals,
-    plan_second_step,
-    select_block,
-    summarize_block,
-    top_share,
-    union_probabilities,
-)
-
-# a summary too short to be sure of the second step is asked again with this
-# many times more values
-MORE_TOP = 8
+from .scoring._scorers import pilot_ranks, rows_of_ranks
+from .selection._one_read import FirstPhase, draw_by_pilot
+from .selection._weighted import first_phase_rate, row_uniforms
 
 
 def fit_on_dask(subsetter, X, y, fit_params):
@@ -98,7 +77,6 @@ def fit_on_dask(subsetter, X, y, fit_params):
             finite=scoring.strategy in NEEDS_FINITE_X
             or not get_tags(plan.scorer).input_tags.allow_nan,
         )
-        weights *= n_keep / n_samples
     mask = np.zeros(n_samples, dtype=bool)
     mask[indices] = True
     # no label-noise check here: its flags would need a pass of their own
@@ -222,6 +200,14 @@ def _check_finite(X, start):
         )
 
 
+def _check_weight(weight, start):
+    if weight is not None and not np.all(np.isfinite(weight) & (weight >= 0)):
+        raise ValueError(
+            "sample_weight must be finite and non-negative (in the chunk of rows "
+            f"from {start})."
+        )
+
+
 def _pilot_block(X, y, weight, classes, ranks, before, start, finite):
     """A chunk's pilot rows (or uniform rows): ``(positions, X rows, y rows,
     weights)``; with ``finite``, the chunk checked finite on the way (the one
@@ -229,45 +215,10 @@ def _pilot_block(X, y, weight, classes, ranks, before, start, finite):
     X = _as_float(X)
     if finite:
         _check_finite(X, start)
-    if weight is not None and not np.all(np.isfinite(weight) & (weight >= 0)):
-        raise ValueError(
-            "sample_weight must be finite and non-negative (in the chunk of rows "
-            f"from {start})."
-        )
+    _check_weight(weight, start)
     codes = None if classes is None else np.searchsorted(classes, y)
     rows = rows_of_ranks(codes, X.shape[0], ranks, before)
     return rows, X[rows], y[rows], None if weight is None else weight[rows]
-
-
-def _scored(X, y, scorer, pilot_rows):
-    """A chunk's costs by the pilot model and its pilot rows (boolean)."""
-    hardness = scorer.hardness(X, y)
-    pilot = np.zeros(len(hardness), dtype=bool)
-    pilot[pilot_rows] = True
-    return hardness, pilot
-
-
-def _summary_block(X, y, scorer, pilot_rows, n_top):
-    """A chunk scored by the pilot model and summarised for the second step."""
-    return summarize_block(*_scored(_as_float(X), y, scorer, pilot_rows), n_top)
-
-
-def _draw_block(X, y, weight, scorer, pilot_rows, step, lo, hi, start, n_points, share):
-    """A chunk's kept rows: ``(positions, X rows, y rows, weights, union
-    probabilities)``. ``share`` is the pilot's share of each class (or of all
-    rows)."""
-    X = _as_float(X)
-    hardness, pilot = _scored(X, y, scorer, pilot_rows)
-    kept, later = select_block(hardness, pilot, step, lo, hi, start, n_points)
-    rows = np.flatnonzero(kept)
-    a = share[0] if len(share) == 1 else share[np.searchsorted(scorer.classes, y[rows])]
-    return (
-        rows,
-        X[rows],
-        y[rows],
-        None if weight is None else weight[rows],
-        union_probabilities(later[rows], a),
-    )
 
 
 def _gather(parts, starts):
@@ -336,136 +287,134 @@ def _take_ranks(X, y, sample_weight, classes, counts, ranks, finite=True):
 def weighted_by_pilot(
     X, y, sample_weight, *, classifier, plan, scorer_params, finite=True
 ):
-    """OSMAC's two steps on a dask array (see the module's docstring).
+    """OSMAC's two steps on a dask array, every chunk of ``X`` read once (see
+    the module's docstring).
 
     ``plan`` a :class:`~skprune.rows.scoring._scorers.PilotPlan`;
-    ``scorer_params``: the fit
-    parameters of the pilot model (row-aligned numpy ones taken at the pilot
-    rows, ``sample_weight`` the pilot rows' own); with ``finite`` every chunk
-    is checked finite (the pilot's pass). Returns ``(indices, X, y, sample_weight,
-    weights, pilot_indices)``: the kept rows in memory, their ``1 / pi``
-    (Horvitz-Thompson) weights, and the pilot rows among them.
+    ``scorer_params``: the fit parameters of the pilot model (row-aligned
+    numpy ones taken at the pilot rows, ``sample_weight`` the pilot rows'
+    own); with ``finite`` every chunk is checked finite on the way. Returns
+    ``(indices, X, y, sample_weight, weights, pilot_indices)``: the kept rows
+    in memory, their weights (``(n_keep / n) / pi``) and the pilot rows.
     """
-    import dask
-
-    classes, counts = census(y, classifier)
-    if classes is not None and len(classes) < 2:
+    phase = first_phase(
+        X,
+        y,
+        sample_weight,
+        plan.n_keep,
+        plan.pilot_seed,
+        classifier=classifier,
+        finite=finite,
+    )
+    if classifier and len(phase.classes) < 2:
         raise ValueError(
-            f"The pilot needs rows of two classes at least; y holds only {classes}."
+            "The pilot needs rows of two classes at least; y holds only "
+            f"{phase.classes}."
         )
-    pilot_index, scorer, share = _fit_pilot(
-        X, y, sample_weight, classes, counts, plan, scorer_params, finite
+    drawn = draw_by_pilot(phase, plan.n_keep, plan, scorer_params)
+    kept = drawn.kept
+    return (
+        phase.index[kept],
+        phase.X[kept],
+        phase.y[kept],
+        None if phase.sample_weight is None else phase.sample_weight[kept],
+        drawn.weights,
+        phase.index[drawn.pilot],
     )
-    scorer_task = dask.delayed(scorer)
-    pilot_rows, step, lows, highs, n_points = _second_step(
-        X, y, scorer_task, pilot_index, plan
-    )
-    start = plan.rng().random_sample()
-    x_blocks, y_blocks = _blocks(X), _blocks(y)
-    weights = (
-        [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
-    )
-    draw = dask.delayed(_draw_block)
-    parts = list(
-        dask.compute(
-            *[
-                draw(
-                    x_blocks[b],
-                    y_blocks[b],
-                    weights[b],
-                    scorer_task,
-                    pilot_rows[b],
-                    step,
-                    lows[b],
-                    highs[b],
-                    start,
-                    n_points,
-                    share,
-                )
-                for b in range(len(x_blocks))
-            ]
-        )
-    )
-    indices, X_kept, y_kept, w_kept, probabilities = _gather(parts, _starts(X))
-    check_kept(len(indices), plan.n_keep)
-    return indices, X_kept, y_kept, w_kept, 1.0 / probabilities, pilot_index
 
 
-def _fit_pilot(X, y, sample_weight, classes, counts, plan, scorer_params, finite):
-    """OSMAC's first step: ``(pilot rows, fitted pilot scorer, share)``, the
-    pilot drawn by rank from the class counts, brought into memory and fit;
-    ``share`` the pilot's share of each class (of all rows for a
-    regressor)."""
-    n_rows = X.shape[0]
-    classifier = classes is not None
-    sizes = counts.sum(axis=0)
-    size = plan.pilot_rows(len(sizes) if classifier else 1)
-    check_count(plan.n_keep, size)
-    ranks = pilot_ranks(sizes, size, plan.pilot_seed)
-    pilot_index, X_pilot, y_pilot, w_pilot = _take_ranks(
-        X, y, sample_weight, classes, counts, ranks, finite
-    )
-    params = {
-        key: take_rows(value, pilot_index, n_rows)
-        for key, value in scorer_params.items()
-        if key != "sample_weight"
-    }
-    if "sample_weight" in scorer_params and w_pilot is not None:
-        params["sample_weight"] = w_pilot
-    scorer = PilotScorer.fit(
-        plan.strategy, plan.scorer, X_pilot, y_pilot, classes, params
-    )
-    if classifier:
-        share = class_shares(np.searchsorted(classes, y_pilot), sizes)
-    else:
-        share = np.array([len(pilot_index) / n_rows])
-    return pilot_index, scorer, share
-
-
-def _second_step(X, y, scorer_task, pilot_index, plan):
-    """The plan of OSMAC's second draw from each chunk's summary (its cost
-    mass and its costliest rows, asked for more where the plan falls short):
-    ``(pilot rows per chunk, step, lows, highs, n_points)``, the systematic
-    sample's intervals per chunk and its number of points."""
+def first_phase(X, y, sample_weight, n_keep, seed, *, classifier, finite):
+    """The :class:`~skprune.rows.selection._one_read.FirstPhase` of a dask
+    array: one task per chunk, each chunk read once (again, with a doubled
+    rate, only if fewer than ``n_keep`` rows fell in the first phase: a
+    probability under 1e-15)."""
     import dask
 
     n_rows = X.shape[0]
     starts = _starts(X)
-    stops = starts + np.asarray(X.chunks[0])
-    lo_hi = np.searchsorted(pilot_index, np.column_stack([starts, stops]))
-    pilot_rows = [
-        pilot_index[lo:hi] - s for (lo, hi), s in zip(lo_hi, starts, strict=True)
-    ]
-    counts_free = np.asarray(X.chunks[0]) - np.array([len(p) for p in pilot_rows])
-    n_second = plan.n_keep - len(pilot_index)
-    n_top = [top_share(c, counts_free.sum(), n_second) for c in counts_free]
-
     x_blocks, y_blocks = _blocks(X), _blocks(y)
-    summarize = dask.delayed(_summary_block)
-
-    def summaries_of(chunks):
-        return dask.compute(
-            *[
-                summarize(
-                    x_blocks[b], y_blocks[b], scorer_task, pilot_rows[b], n_top[b]
-                )
-                for b in chunks
-            ]
-        )
-
-    summaries = list(summaries_of(range(len(x_blocks))))
+    weights = (
+        [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
+    )
+    gather = dask.delayed(_phase_block)
+    rate = first_phase_rate(n_rows, n_keep)
     while True:
-        step, short = plan_second_step(
-            summaries, n_rows, n_second, WEIGHTED_UNIFORM_SHARE
+        parts = list(
+            dask.compute(
+                *[
+                    gather(xb, yb, wb, starts[b], rate, seed, classifier, finite)
+                    for b, (xb, yb, wb) in enumerate(
+                        zip(x_blocks, y_blocks, weights, strict=True)
+                    )
+                ]
+            )
         )
-        if not short:
+        inside = sum(int(np.count_nonzero(p[4] < rate)) for p in parts)
+        if rate >= 1.0 or inside >= n_keep:
             break
-        for b in short:
-            n_top[b] = min(counts_free[b], n_top[b] * MORE_TOP)
-        for b, summary in zip(short, summaries_of(short), strict=True):
-            summaries[b] = summary
+        rate = min(1.0, 2.0 * rate)
+    censuses = [p[5:] for p in parts]
+    index, X_rows, y_rows, w_rows, u = _gather([p[:5] for p in parts], starts)
+    if classifier:
+        classes = np.unique(np.concatenate([labels for labels, _ in censuses]))
+        check_classification_targets(classes)
+        counts = np.zeros(len(classes), dtype=np.int64)
+        for labels, n in censuses:
+            counts[np.searchsorted(classes, labels)] += n
+        codes = np.searchsorted(classes, y_rows)
+        inside = u < rate
+        # a class with no first-phase row keeps its row of smallest uniform
+        keep = inside.copy()
+        for k in np.setdiff1d(np.arange(len(classes)), codes[inside]):
+            members = np.flatnonzero(codes == k)
+            keep[members[np.argmin(u[members])]] = True
+    else:
+        classes, counts = None, np.array([n_rows])
+        keep = u < rate
+    rows = np.flatnonzero(keep)
+    return FirstPhase(
+        index=index[rows],
+        X=X_rows[rows],
+        y=y_rows[rows],
+        sample_weight=None if w_rows is None else w_rows[rows],
+        u=u[rows],
+        rate=rate,
+        n_rows=n_rows,
+        classes=classes,
+        counts=counts,
+    )
 
-    certain, masses = zip(*(step.free_mass(s) for s in summaries), strict=True)
-    n_points = n_second - sum(certain)
-    lows, highs = intervals(np.array(masses), n_points)
-    return pilot_rows, step, lows, highs, n_points
+
+def _phase_block(X, y, weight, start, rate, seed, classifier, finite):
+    """A chunk's share of the first phase: ``(positions, X rows, y rows,
+    weights, uniforms, labels, counts)``, its rows whose uniform is below
+    ``rate`` and, for a classifier, each of its labels' row of smallest
+    uniform, with its labels' counts (a regression: ``None`` and its row
+    count); the chunk checked (``finite``: its features) on the way."""
+    X = _as_float(X)
+    if finite:
+        _check_finite(X, start)
+    _check_weight(weight, start)
+    u = row_uniforms(seed, np.arange(start, start + X.shape[0]))
+    rows = u < rate
+    if classifier:
+        labels, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+        codes = codes.ravel()
+        order = np.lexsort((u, codes))
+        first = np.r_[True, codes[order][1:] != codes[order][:-1]] if len(u) else []
+        rows[order[first]] = True
+    else:
+        y = np.asarray(y, dtype=np.float64)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y contains NaN or infinity.")
+        labels, counts = None, len(u)
+    rows = np.flatnonzero(rows)
+    return (
+        rows,
+        X[rows],
+        y[rows],
+        None if weight is None else weight[rows],
+        u[rows],
+        labels,
+        counts,
+    )

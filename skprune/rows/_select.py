@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..utils._validation import display_label
-from .scoring._plan import RowScoring
+from .scoring._plan import RowScoring, encode_labels
 from .selection._choose import choose_rows
-from .selection._weighted import weighted_union_of
+from .selection._one_read import draw_by_pilot, first_phase_in_memory
 
 
 @dataclass
@@ -46,27 +46,9 @@ def select_rows(subsetter, X, y, fit_params, *, weights_ok):
         )
         clean_labels = False
     if pilot and scoring.rule(weights_ok) == "weighted":
-        # OSMAC's two steps: the pilot's costs, then the union design
-        pilot_rows, hardness, y_codes, plan = scoring.score_by_pilot(
-            X, y, fit_params, n_keep
-        )
-        mask, weights = weighted_union_of(
-            hardness,
-            n_keep,
-            pilot=pilot_rows,
-            y_codes=y_codes,
-            set_aside=set_aside,
-            rng=np.random.RandomState(plan.sampling_seed),
-        )
-        return Selected(
-            mask,
-            weights,
-            -hardness,
-            "weighted",
-            set_aside,
-            pilot_rows,
-            scoring.strategy,
-            noise_rate,
+        # OSMAC's two steps, drawn from a first phase gathered in one read
+        return weighted_by_pilot(
+            scoring, X, y, fit_params, n_keep, set_aside, noise_rate
         )
     oof = scoring.predictions(X, y, fit_params, n_keep=n_keep, pilot=pilot)
     selection = choose_rows(
@@ -90,6 +72,57 @@ def select_rows(subsetter, X, y, fit_params, *, weights_ok):
         selection.rule,
         selection.label_issues,
         oof.rows if pilot else None,
+        scoring.strategy,
+        noise_rate,
+    )
+
+
+def weighted_by_pilot(
+    scoring, X, y, fit_params, n_keep, set_aside, noise_rate, **design
+):
+    """The weighted rule scored by a pilot on rows in memory
+    (:mod:`~skprune.rows.selection._one_read`): the rows outside the first
+    phase are never scored (their ``sample_scores_`` are NaN). ``design``:
+    ``factor`` (the first phase's) and ``uniform_share``, for the benchmarks'
+    study of them."""
+    n = X.shape[0]
+    classes, y_codes, y = encode_labels(scoring.estimator, y)
+    scorer, scorer_params = scoring.scorer(fit_params)
+    plan = scoring.pilot_plan(n_keep, X.shape[1], scorer)
+    phase = first_phase_in_memory(
+        X,
+        y,
+        y_codes,
+        classes,
+        fit_params.get("sample_weight"),
+        n_keep,
+        plan.pilot_seed,
+        **{k: v for k, v in design.items() if k == "factor"},
+    )
+    drawn = draw_by_pilot(
+        phase,
+        n_keep,
+        plan,
+        scorer_params,
+        set_aside=None if set_aside is None else set_aside[phase.index],
+        **{k: v for k, v in design.items() if k == "uniform_share"},
+    )
+    kept = phase.index[drawn.kept]
+    mask = np.zeros(n, dtype=bool)
+    mask[kept] = True
+    weights = np.zeros(n)
+    weights[kept] = drawn.weights
+    scores = np.full(n, np.nan)
+    scores[phase.index] = -drawn.hardness
+    pilot_rows = np.zeros(n, dtype=bool)
+    pilot_rows[phase.index[drawn.pilot]] = True
+    return Selected(
+        mask,
+        weights,
+        scores,
+        "weighted",
+        set_aside,
+        pilot_rows,
         scoring.strategy,
         noise_rate,
     )

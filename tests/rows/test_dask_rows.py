@@ -105,34 +105,36 @@ def test_edge_chunks_and_counts_match_the_rows_in_memory(rows):
     np.testing.assert_allclose(remote.estimator_.coef_, local.estimator_.coef_)
 
 
-@pytest.mark.parametrize("chunk", [1500, 2000])
-def test_a_chunk_too_hard_for_its_summary_is_asked_again(monkeypatch, chunk):
-    # a chunk of mislabelled rows with huge norms: most of its rows are
-    # certain, more than the values a chunk hands on at first (with chunks of
-    # 2000 rows, the chunk also holds rows that are drawn)
-    X, y = make_classification(20000, 10, class_sep=3.0, flip_y=0, random_state=0)
-    X[:1500] *= 1000
-    y[:1500:2] = 1 - y[:1500:2]
-    short = []
-    plan = skprune_dask.plan_second_step
+def test_a_first_phase_short_of_rows_is_gathered_again(rows, monkeypatch):
+    # a first-phase rate far too low (the real one falls short with a
+    # probability under 1e-15): the rate doubles until the phase holds the
+    # rows kept, in memory and on dask alike, and only then is X read again
+    import skprune.rows.selection._one_read as one_read
 
-    def spy(*args, **kwargs):
-        step, blocks = plan(*args, **kwargs)
-        short.append(len(blocks))
-        return step, blocks
+    X, y, _ = rows
 
-    monkeypatch.setattr(skprune_dask, "plan_second_step", spy)
-    # the in-memory fit without its label check, which a dask fit has not
-    params = dict(strategy="grand", n_keep=4000, random_state=1, clean_labels=False)
-    local = SampleSubsetter(LogisticRegression(), **params).fit(X, y)
+    def too_low(n_rows, n_keep, factor=4):
+        return n_keep / (16.0 * n_rows)
+
+    monkeypatch.setattr(one_read, "first_phase_rate", too_low)
+    monkeypatch.setattr(skprune_dask, "first_phase_rate", too_low)
+    local = _subsetter(strategy="grand").fit(X, y)
+    lazy, computed = _counted(X, 1500)
     with _threads():
-        remote = SampleSubsetter(LogisticRegression(), **params).fit(
-            da.from_array(X, chunks=(chunk, 10)), y
-        )
-    assert short[0] >= 1 and short[-1] == 0
-    assert np.sum(local.sample_mask_[:1500]) > 1000  # the certain rows
+        remote = _subsetter(strategy="grand").fit(lazy, y)
     np.testing.assert_array_equal(remote.sample_indices_, local.sample_indices_)
     np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)
+    # one read per rate tried: 1/16 of the count's share, doubled until as
+    # many rows as kept fall below it
+    from skprune.rows.selection._weighted import row_uniforms
+
+    pilot_seed = np.random.RandomState(7).randint(np.iinfo(np.int32).max, size=2)[1]
+    u = row_uniforms(pilot_seed, np.arange(len(y)))
+    rate, reads = too_low(len(y), 600), 1
+    while np.sum(u < rate) < 600:
+        rate, reads = 2 * rate, reads + 1
+    assert reads >= 5
+    assert computed == Counter({b: reads for b in range(4)})
 
 
 def test_a_memmap_keeps_the_rows_of_the_array(rows, tmp_path):
@@ -165,18 +167,21 @@ def _counted(X, chunks):
     return lazy, computed
 
 
-def test_every_chunk_is_read_three_times_and_the_array_never_whole(rows):
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+def test_every_chunk_is_read_once_and_the_array_never_whole(rows, scheduler):
+    # counted where a chunk is built, not in dask's tasks: the count is the
+    # same whatever the scheduler does
     X, y, _ = rows
     lazy, computed = _counted(X, 1000)
-    with _threads():
+    with dask.config.set(scheduler=scheduler):
         model = _subsetter(strategy="grand").fit(lazy, da.from_array(y, chunks=1000))
-    # the pilot's pass, the scores' and the draw's: three reads of each chunk,
-    # never a fourth (X.compute(), or np.asarray(X), would add one)
-    assert computed == Counter({b: 3 for b in range(6)})
+    # the first phase gathers the pilot's and the draw's rows in one read of
+    # each chunk (X.compute(), or np.asarray(X), would add one)
+    assert computed == Counter({b: 1 for b in range(6)})
     assert len(model.sample_indices_) == 600
     # uniform rows read each chunk once
     computed.clear()
-    with _threads():
+    with dask.config.set(scheduler=scheduler):
         SampleSubsetter(
             LogisticRegression(), strategy="random", n_keep=600, random_state=0
         ).fit(lazy, y)

@@ -217,11 +217,12 @@ def test_auto_chooses_its_keep_rule():
         SampleSubsetter(LogisticRegression(), keep="coverage").fit(X, y)
 
 
-def test_choose_rows_with_the_checks_flags_is_what_fit_keeps(separable):
-    # the benchmark's shortcut (one pilot and one check shared by many rules)
-    # keeps the rows and weights fit keeps, the check's flags included
+def test_the_benchmarks_shortcut_with_the_checks_flags_is_what_fit_keeps(separable):
+    # the benchmark's shortcut (one check shared by many rules, the weighted
+    # rule's two phases called directly) keeps the rows and weights fit
+    # keeps, the check's flags included
+    from skprune.rows._select import weighted_by_pilot
     from skprune.rows.scoring._plan import RowScoring
-    from skprune.rows.selection._choose import choose_rows
 
     X, y = separable
     noisy, _ = _flipped(y, 0.2, seed=2)
@@ -232,19 +233,7 @@ def test_choose_rows_with_the_checks_flags_is_what_fit_keeps(separable):
     assert fitted.label_issues_ is not None
     scoring = RowScoring.of(subsetter)
     _, set_aside = scoring.check_noise(X, noisy, {}, 600)
-    pilot = scoring.predictions(X, noisy, {}, n_keep=600, pilot=True)
-    chosen = choose_rows(
-        X,
-        noisy,
-        pilot,
-        strategy="grand",
-        keep="auto",
-        n_keep=600,
-        stratify=True,
-        reweight=False,
-        random_state=0,
-        set_aside=set_aside,
-    )
+    chosen = weighted_by_pilot(scoring, X, noisy, {}, 600, set_aside, None)
     np.testing.assert_array_equal(chosen.mask, fitted.sample_mask_)
     np.testing.assert_allclose(
         chosen.weights[chosen.mask], fitted.sample_weight_, rtol=1e-12

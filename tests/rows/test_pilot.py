@@ -12,49 +12,28 @@ from sklearn.utils.extmath import row_norms
 from skprune import SampleSubsetter
 from skprune.rows.scoring._scorers import OutOfFold, pilot_size
 from skprune.rows.scoring._strategies import mmse_scores
-from skprune.rows.selection._weighted import pilot_weighted_rows, weighted_rows
+from skprune.rows.selection._weighted import weighted_rows
+from skprune.utils._arrays import allocate
 
 
 def test_weights_estimate_a_linear_total_without_bias():
     # Horvitz-Thompson: sum(weights * f) over the kept rows has the mean
-    # sum(f) over every row, nothing set aside, with or without a pilot
-    # (a new one every draw, as fit draws it: stratified over two classes of
-    # very different sizes, each with its own pilot share)
+    # sum(f) over every row (the pilot's two-phase design is
+    # test_one_read.py's)
     rng = np.random.RandomState(0)
     n, n_keep = 400, 40
     hardness = rng.exponential(size=n) ** 2
     f = 3.0 + hardness + rng.normal(size=n)  # correlated with the cost
-    classes = [np.arange(380), np.arange(380, 400)]
-    share = np.r_[np.full(380, 12 / 380), np.full(20, 3 / 20)]
-    for with_pilot in (False, True):
-        estimates = []
-        for seed in range(3000):
-            draw = np.random.RandomState(seed)
-            pilot = None
-            if with_pilot:
-                pilot = np.zeros(n, dtype=bool)
-                pilot[draw.choice(classes[0], 12, replace=False)] = True
-                pilot[draw.choice(classes[1], 3, replace=False)] = True
-            if with_pilot:
-                mask, weights = pilot_weighted_rows(
-                    hardness,
-                    n_keep,
-                    pilot=pilot,
-                    pilot_share=share,
-                    uniform_share=0.3,
-                    rng=draw,
-                )
-            else:
-                mask, weights = weighted_rows(
-                    hardness, n_keep, uniform_share=0.3, rng=draw
-                )
-            assert mask.sum() == n_keep
-            if with_pilot:
-                assert mask[pilot].all()
-            estimates.append(weights @ f)
-        estimates = np.asarray(estimates)
-        error = abs(estimates.mean() - f.sum())
-        assert error < 3 * estimates.std() / np.sqrt(len(estimates)) + 0.002 * f.sum()
+    estimates = []
+    for seed in range(3000):
+        mask, weights = weighted_rows(
+            hardness, n_keep, uniform_share=0.3, rng=np.random.RandomState(seed)
+        )
+        assert mask.sum() == n_keep
+        estimates.append(weights @ f)
+    estimates = np.asarray(estimates)
+    error = abs(estimates.mean() - f.sum())
+    assert error < 3 * estimates.std() / np.sqrt(len(estimates)) + 0.002 * f.sum()
     # and the sampling is not uniform: dropping the weights is biased
     kept_unweighted = np.mean(
         [
@@ -128,44 +107,72 @@ def test_estimator_weights_are_the_inverse_probabilities_scaled_to_the_kept_rows
     assert 0.7 < w.mean() < 1.3
 
 
-def test_pilot_rows_are_kept_and_score_every_row(cancer):
+def test_pilot_rows_are_kept_and_score_the_first_phase(cancer):
+    from skprune.rows.selection._weighted import (
+        first_phase_rate,
+        inclusion_probabilities,
+        row_uniforms,
+        systematic_sample,
+    )
+
     X, y = cancer
-    n_keep = 120
+    n, n_keep = len(y), 60
     model = SampleSubsetter(
         LogisticRegression(),
         strategy="grand",
         n_keep=n_keep,
         score_by="pilot",
-        pilot_size=40,
+        pilot_size=20,
         random_state=0,
+        clean_labels=False,
     ).fit(X, y)
     pilot = model.pilot_indices_
-    assert len(pilot) == 40 and np.all(np.diff(pilot) > 0)
+    assert len(pilot) == 20 and np.all(np.diff(pilot) > 0)
     assert np.isin(pilot, model.sample_indices_).all()
-    # stratified: both classes in proportion
-    assert abs(np.mean(y[pilot]) - np.mean(y)) < 0.05
-    # every row is scored by the one model fit on the pilot rows
-    scorer = LogisticRegression().fit(X[pilot], y[pilot])
-    p = scorer.predict_proba(X)[:, 1]
-    expected = -np.sqrt(2) * np.abs(y - p) * np.sqrt(row_norms(X, squared=True) + 1)
-    np.testing.assert_allclose(model.sample_scores_, expected, rtol=1e-6, atol=1e-12)
-    # the weights follow the union design: (n_keep / n) / (a_k + (1 - a_k) pi')
-    # with a_k the pilot's share of the row's class and pi' the second step's
-    # probability, proportional to the cost mixed with one fifth uniform
-    from skprune.rows.selection._weighted import inclusion_scale
-
-    n = len(y)
-    a = (np.bincount(y[pilot], minlength=2) / np.bincount(y))[y]
-    cost = -model.sample_scores_
-    importance = 0.8 * cost / cost.sum() + 0.2 / n
-    rest = np.setdiff1d(np.arange(n), pilot)
-    # the rule that sums to the second step's count over the other rows,
-    # applied to the pilot rows too
-    later = np.minimum(
-        1.0, inclusion_scale(importance[rest], n_keep - len(pilot)) * importance
+    # the first phase: the rows whose uniform is below the rate, and the
+    # pilot its rows of smallest uniform, in proportion to the classes
+    sampling_seed, pilot_seed = np.random.RandomState(0).randint(
+        np.iinfo(np.int32).max, size=2
     )
-    expected = n_keep / n / (a + (1 - a) * later)
-    np.testing.assert_allclose(model.sample_weight_, expected[model.sample_indices_])
+    rate = first_phase_rate(n, n_keep)
+    assert rate < 1
+    u = row_uniforms(pilot_seed, np.arange(n))
+    phase = np.flatnonzero(u < rate)
+    assert np.isin(model.sample_indices_, phase).all()
+    for k, quota in zip((0, 1), allocate(np.bincount(y), 20), strict=True):
+        members = phase[y[phase] == k]
+        expected = np.sort(members[np.argsort(u[members])[:quota]])
+        np.testing.assert_array_equal(pilot[y[pilot] == k], expected)
+    # the first phase's rows are scored by the one model fit on the pilot
+    # rows; the others are not scored at all
+    scorer = LogisticRegression().fit(X[pilot], y[pilot])
+    p = scorer.predict_proba(X[phase])[:, 1]
+    expected = -np.sqrt(2) * np.abs(y[phase] - p)
+    expected *= np.sqrt(row_norms(X[phase], squared=True) + 1)
+    np.testing.assert_allclose(
+        model.sample_scores_[phase], expected, rtol=1e-6, atol=1e-12
+    )
+    assert np.isnan(np.delete(model.sample_scores_, phase)).all()
+    # the second step: probabilities proportional to OSMAC's cost over its
+    # mean on the first phase's other rows, a fifth uniform, capped at one,
+    # drawn systematically in row order; the weights (n_keep / n) times lam *
+    # the pilot's alone (n_k / r_k) + (1 - lam) * the two phases' (1 / q on a
+    # pilot row, 1 / (q pi) on a drawn one)
+    rest = np.setdiff1d(phase, pilot)
+    cost = -model.sample_scores_[rest]
+    pi = inclusion_probabilities(0.8 * cost / cost.mean() + 0.2, n_keep - 20)
+    drawn = systematic_sample(pi, n_keep - 20, np.random.RandomState(sampling_seed))
+    np.testing.assert_array_equal(model.sample_indices_, np.union1d(pilot, rest[drawn]))
+    alone, both = 1 / 20 - 1 / n, 1 / n_keep - 1 / n
+    lam = both / (alone + both)
+    weight = np.zeros(n)
+    weight[rest] = (1 - lam) / rate / pi
+    counts = np.bincount(y)
+    weight[pilot] = lam * counts[y[pilot]] / np.bincount(y[pilot])[y[pilot]]
+    weight[pilot] += (1 - lam) / rate
+    np.testing.assert_allclose(
+        model.sample_weight_, n_keep / n * weight[model.sample_indices_]
+    )
     assert model.estimator_.coef_.shape == (1, X.shape[1])
 
 
@@ -426,29 +433,3 @@ def test_imbalanced_learn_sampler_checks(check, strategy):
             HistGradientBoostingClassifier(max_iter=10), strategy=strategy, cv=3
         )
     getattr(estimator_checks, check)("SampleSubsetter", sampler)
-
-
-def test_the_union_design_without_a_uniform_share_when_few_rows_cost():
-    # no uniform share and fewer costly rows than the count: the costly rows
-    # are certain, the others share what is left (inclusion_probabilities'
-    # rule), and the count and the weights stay exact
-    from skprune.rows.selection._weighted import inclusion_probabilities
-
-    hardness = np.r_[np.zeros(50), [3.0, 1.0, 2.0], np.zeros(47)]
-    pilot = np.zeros(100, dtype=bool)
-    pilot[[0, 60]] = True
-    share = np.full(100, 0.02)
-    expected = inclusion_probabilities(hardness[~pilot], 8)
-    for seed in range(20):
-        mask, weights = pilot_weighted_rows(
-            hardness,
-            10,
-            pilot=pilot,
-            pilot_share=share,
-            uniform_share=0.0,
-            rng=np.random.RandomState(seed),
-        )
-        assert mask.sum() == 10 and mask[pilot].all() and mask[50:53].all()
-        later = expected[np.flatnonzero(mask[~pilot])]
-        drawn = weights[mask & ~pilot]
-        np.testing.assert_allclose(drawn, 1.0 / (0.02 + 0.98 * later))

@@ -104,7 +104,7 @@ def test_cv_path_and_grid_search_on_a_dask_cluster(client, cancer):
 
 def test_rows_are_scored_and_drawn_on_the_workers(client):
     da = pytest.importorskip("dask.array")
-    # built lazily: the chunks are made, scored and drawn from on the workers
+    # built lazily: the chunks are made and the rows gathered on the workers
     state = da.random.RandomState(0)
     X = state.normal(size=(40_000, 6), chunks=(7_000, 6))
     y = (X[:, 0] + 0.5 * X[:, 1] + state.logistic(size=40_000, chunks=5_000)) > 0
@@ -118,7 +118,7 @@ def test_rows_are_scored_and_drawn_on_the_workers(client):
     workers = set(client.scheduler_info()["workers"])
     # every kind of block task ran, and only on the cluster's workers (which
     # worker took which chunk is the scheduler's business)
-    for kind in ("_pilot_block", "_summary_block", "_draw_block"):
+    for kind in ("_phase_block",):
         assert kind in ran and ran[kind] <= workers, kind
     # the same rows as the threaded scheduler in this process
     import dask

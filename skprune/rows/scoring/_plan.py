@@ -7,8 +7,8 @@ together (:meth:`~RowScoring.check`), how many rows are kept
 (:meth:`~RowScoring.kept_count`), which rule applies (:func:`resolve_keep`),
 does a pilot model or out-of-fold models score the rows
 (:meth:`~RowScoring.plan`), and what those models predict
-(:meth:`~RowScoring.predictions`, or the pilot's costs,
-:meth:`~RowScoring.score_by_pilot`). The dask fit asks the same questions
+(:meth:`~RowScoring.predictions`; the weighted rule's pilot is
+:mod:`skprune.rows.selection._one_read`'s). The dask fit asks the same questions
 (:mod:`skprune.rows._dask`).
 """
 
@@ -31,7 +31,6 @@ from ._scorers import (
     PilotPlan,
     draw_pilot,
     pilot_size,
-    score_by_pilot,
 )
 from ._strategies import (
     COST_STRATEGIES,
@@ -311,16 +310,6 @@ class RowScoring:
             n_keep=self.n_keep,
             item_name="rows",
         )
-
-    def score_by_pilot(self, X, y, fit_params, n_keep):
-        """OSMAC's first step on rows in memory (blockwise, so a memmap is
-        read block by block): ``(pilot rows, every row's cost, class codes,
-        pilot plan)``; the weighted rule's union design draws from them."""
-        classes, y_codes, y = encode_labels(self.estimator, y)
-        scorer, fit_params = self.scorer(fit_params)
-        plan = self.pilot_plan(n_keep, X.shape[1], scorer)
-        pilot, hardness = score_by_pilot(X, y, y_codes, classes, fit_params, plan=plan)
-        return pilot, hardness, y_codes, plan
 
 
 def auto_strategy(estimator):

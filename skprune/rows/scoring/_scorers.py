@@ -15,10 +15,9 @@ once, lazily), so every strategy reads either without knowing which:
   class, :func:`draw_pilot`) predicts every row in one pass over ``X`` (row
   blocks, O(nnz) for a linear scorer, never densified).
   :class:`PilotScorer` is that model fit once and scoring any block of rows
-  (a dask worker's chunk included); :func:`score_by_pilot` gives every row's
-  cost on rows in memory. The pilot rows themselves are kept: the weighted
-  rule counts them in its union design
-  (:mod:`skprune.rows.selection._weighted`).
+  (a dask worker's chunk included). The weighted rule draws its pilot and
+  scores the rows it can keep in one read of ``X``
+  (:mod:`skprune.rows.selection._one_read`).
 """
 
 from dataclasses import dataclass
@@ -423,28 +422,6 @@ class PilotScorer:
             fitted=self.model,
             inverse_hessian=self.inverse_hessian,
         )
-
-
-def score_by_pilot(X, y, y_codes, classes, fit_params, *, plan):
-    """OSMAC's first step on rows held in memory (an array, a sparse matrix or
-    a memmap): the pilot drawn (:func:`draw_pilot`) and the scorer fit on it,
-    then every row's cost by the pilot model, in row blocks. ``plan`` a
-    :class:`PilotPlan`. Returns ``(pilot, hardness)``: the pilot rows
-    (boolean) and every row's cost."""
-    n = X.shape[0]
-    n_classes = 1 if classes is None else len(classes)
-    pilot = draw_pilot(y_codes, n, plan.pilot_rows(n_classes), plan.pilot_seed)
-    params = {key: take_rows(value, pilot, n) for key, value in fit_params.items()}
-    scorer = PilotScorer.fit(
-        plan.strategy, plan.scorer, X[pilot], y[pilot], classes, params
-    )
-    hardness = np.concatenate(
-        [
-            scorer.hardness(block, y[rows])
-            for rows, block in row_block_views(X, n_classes)
-        ]
-    )
-    return pilot, hardness
 
 
 @dataclass

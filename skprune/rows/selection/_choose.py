@@ -15,12 +15,11 @@ from sklearn.utils import check_random_state
 
 from ...utils._arrays import allocate
 from ..scoring._plan import resolve_keep
-from ..scoring._scorers import Pilot
 from ..scoring._strategies import STRATEGIES
 from ._coverage import coverage_rows
 from ._greedy import SELECTORS, greedy_rows
 from ._top_k import top_k_rows
-from ._weighted import WEIGHTED_UNIFORM_SHARE, weighted_rows, weighted_union_of
+from ._weighted import WEIGHTED_UNIFORM_SHARE, weighted_rows
 
 # keep="coverage": equal-width score bins, as in the CCS repository.
 COVERAGE_BINS = 50
@@ -113,7 +112,6 @@ def choose_rows(
         quotas,
         issues if set_aside is None else set_aside,
         clean_labels=clean_labels,
-        set_aside=set_aside,
         uniform_share=uniform_share,
         rng=rng,
     )
@@ -225,13 +223,12 @@ def draw_rows(
     clean_labels,
     uniform_share,
     rng,
-    set_aside=None,
 ):
     """``(mask, weights, flagged)``: the rows ``rule`` keeps within the
     class ``quotas``, the weights of a weighted rule (``None`` otherwise) and
-    the flagged rows it set aside or dropped first (``set_aside``: rows
-    flagged by the cheap label check, which the weighted rule scored by a
-    pilot counts at a fifth, :func:`weighted_union_of`)."""
+    the flagged rows it set aside or dropped first (``issues``; the weighted
+    rule scored by a pilot, which counts the rows the label check flags at a
+    fifth, is :mod:`~skprune.rows.selection._one_read`'s)."""
     n_samples = X.shape[0]
     groups = _class_groups(oof) if quotas is not None else None
     if rule in SELECTORS:
@@ -261,18 +258,6 @@ def draw_rows(
     # average one over the kept rows in expectation: a penalty then weighs as
     # much as on n_keep unweighted rows (the Horvitz-Thompson weights sum to
     # the number of rows drawn from, n / n_keep times more)
-    if isinstance(oof, Pilot):
-        # OSMAC's union design; the stratified pilot keeps every class
-        mask, weights = weighted_union_of(
-            -scores,
-            n_keep,
-            pilot=oof.rows,
-            y_codes=oof.y_codes,
-            set_aside=set_aside,
-            uniform_share=uniform_share,
-            rng=rng,
-        )
-        return mask, weights, issues
     # importance sampling spreads the rows over the classes by their cost
     # (OSMAC: the rare class's rows are the informative ones), so the classes
     # get no quotas; stratify still keeps a row of each

@@ -11,20 +11,14 @@ rows estimate the objective over every row without bias:
   systematic sampling, Madow 1949: exact probabilities, an exact count);
 - :func:`weighted_rows`, the rule on rows scored out of fold (per group,
   rows set aside, every class kept);
-- with a pilot, OSMAC's union design: the pilot rows are kept and the
-  second step draws ``n_keep - r0`` more, row ``i`` with probability
-  ``pi'_i = min(1, c * (alpha h_i + beta))``; a kept row carries the
-  probability of the union of the two draws (:func:`union_probabilities`).
-  Everything the second step needs of a block of rows is small (its summed
-  cost and its costliest rows, :class:`BlockSummary`; then its share of the
-  systematic sample's interval), so the draw runs block by block whatever
-  holds the blocks (one array, a memmap's row blocks, a dask array's chunks
-  on a cluster) and keeps the same rows for the same seed however the rows
-  are blocked (:func:`pilot_weighted_rows` in memory, ``rows._dask`` on
-  chunks).
+- with a pilot, OSMAC's two steps drawn from a first phase that needs no
+  model, so that the whole rule reads ``X`` once: uniforms that are a
+  function of the seed and the row's index (:func:`row_uniforms`), the first
+  phase's rate (:func:`first_phase_rate`), the pilot among its rows
+  (:func:`pilot_positions`) and the second step's importance
+  (:func:`second_step_importance`, drawn by :func:`systematic_sample`);
+  :mod:`skprune.rows.selection._one_read` puts them together.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -239,151 +233,6 @@ def _keep_one_of_each(mask, inverse, classes):
         mask[rows[np.argmin(inverse[rows])]] = True
 
 
-# a block hands on at least this many of its largest hardness values
-MIN_TOP = 256
-
-
-@dataclass
-class BlockSummary:
-    """What the second step needs of one block of rows: ``total``, the
-    hardness summed over all of them; ``count``, the rows outside the pilot;
-    ``top``, the largest hardness values outside the pilot, descending;
-    ``rest``, the others' hardness summed; ``complete``, whether ``top``
-    holds every row outside the pilot; ``positive``, how many of those have
-    a positive hardness."""
-
-    total: float
-    count: int
-    top: np.ndarray
-    rest: float
-    complete: bool
-    positive: int
-
-
-def summarize_block(hardness, pilot, n_top):
-    """The :class:`BlockSummary` of a block (``pilot`` boolean), with at most
-    ``n_top`` (at least one) of its largest values."""
-    free = hardness[~pilot]
-    n_top = max(int(n_top), 1)
-    top, rest = largest(free, n_top)
-    complete = n_top >= len(free)
-    positive = int(np.count_nonzero(free > 0))
-    return BlockSummary(hardness.sum(), len(free), top, rest, complete, positive)
-
-
-def top_share(count, n_rest, n_second):
-    """How many of its largest values a block of ``count`` rows outside the
-    pilot hands on: its share of the second step's count (so the shares add
-    up to at least the count), at least ``MIN_TOP``."""
-    return int(min(count, max(MIN_TOP, np.ceil(n_second * count / max(n_rest, 1)))))
-
-
-@dataclass
-class SecondStep:
-    """``pi'_i = min(1, scale * (alpha * h_i + beta))``: the second step's
-    inclusion probability of a row of hardness ``h_i`` (``alpha h + beta``
-    is OSMAC's importance, ``(1 - s) h / sum(h) + s / n``). With no uniform
-    share (``beta = 0``) and no more positive costs than the count, the rows
-    of positive cost are certain and the others share what is left
-    (``fill``), as :func:`inclusion_probabilities`
-    has it."""
-
-    alpha: float
-    beta: float
-    scale: float
-    fill: float = None
-
-    def probabilities(self, hardness):
-        if self.fill is not None:
-            return np.where(hardness > 0, 1.0, self.fill)
-        if np.isinf(self.scale):
-            return np.ones(len(hardness))
-        return np.minimum(self.scale * (self.alpha * hardness + self.beta), 1.0)
-
-    def free_mass(self, summary):
-        """``(certain, mass)`` of a block: its rows outside the pilot that the
-        step takes with certainty, and the probabilities of the others
-        summed (its share of the systematic sample's interval)."""
-        if self.fill is not None:
-            if self.fill >= CERTAIN:
-                return summary.count, 0.0
-            return summary.positive, self.fill * (summary.count - summary.positive)
-        certain = int(np.count_nonzero(self.probabilities(summary.top) >= CERTAIN))
-        if certain == summary.count:
-            return certain, 0.0
-        hardness = summary.top[certain:].sum() + summary.rest
-        mass = self.scale * (
-            self.alpha * hardness + self.beta * (summary.count - certain)
-        )
-        return certain, max(float(mass), 0.0)
-
-
-def plan_second_step(summaries, n_rows, n_second, uniform_share):
-    """The :class:`SecondStep` that draws ``n_second`` rows outside the pilot
-    of ``n_rows`` rows, and the blocks whose summaries were too short to be
-    sure of it (rows they did not list could be certain): ask those again
-    with more values."""
-    if not 0.0 <= uniform_share <= 1.0:
-        raise ValueError(f"uniform_share must be in [0, 1]; got {uniform_share}.")
-    total = sum(s.total for s in summaries)
-    if total > 0:
-        alpha, beta = (1.0 - uniform_share) / total, uniform_share / n_rows
-    else:
-        alpha, beta = 0.0, 1.0 / n_rows
-    n_rest = sum(s.count for s in summaries)
-    if n_second <= 0:
-        return SecondStep(alpha, beta, 0.0), []
-    if n_second >= n_rest:
-        return SecondStep(alpha, beta, np.inf), []
-    n_positive = sum(s.positive for s in summaries)
-    if beta == 0 and n_positive <= n_second:
-        fill = (n_second - n_positive) / max(n_rest - n_positive, 1)
-        return SecondStep(alpha, beta, np.inf, fill=min(fill, 1.0)), []
-    top = np.concatenate([s.top for s in summaries])
-    outside = alpha * sum(s.rest for s in summaries) + beta * (n_rest - len(top))
-    ranked = np.sort(alpha * top + beta)[::-1]
-    step = SecondStep(alpha, beta, scale_from_ranked(ranked, outside, n_second))
-    short = [
-        b
-        for b, s in enumerate(summaries)
-        if not s.complete and step.probabilities(s.top[-1:])[0] >= CERTAIN
-    ]
-    return step, short
-
-
-def intervals(masses, n_points):
-    """Each block's interval ``[lo, hi)`` of the systematic sample's
-    ``[0, n_points)``, in proportion to its mass (exact at the end)."""
-    bounds = np.concatenate([[0.0], np.cumsum(masses)])
-    if bounds[-1] > 0:
-        bounds *= n_points / bounds[-1]
-    bounds[-1] = n_points
-    return bounds[:-1], bounds[1:]
-
-
-def select_block(hardness, pilot, step, lo, hi, start, n_points):
-    """The rows of a block the union design keeps (boolean) and every row's
-    second-step probability: the pilot rows, the certain rows, and the rows
-    whose intervals hold the systematic points ``start + j`` in ``[lo, hi)``
-    (``j < n_points``)."""
-    later = step.probabilities(hardness)
-    certain = ~pilot & (later >= CERTAIN)
-    kept = pilot | certain
-    free = np.flatnonzero(~kept)
-    first = max(int(np.ceil(lo - start)), 0)
-    last = min(int(np.ceil(hi - start)), n_points)
-    if last > first and len(free):
-        picks = systematic_picks(later[free], lo, hi, start + np.arange(first, last))
-        kept[free[picks]] = True
-    return kept, later
-
-
-def union_probabilities(later, pilot_share):
-    """A kept row's probability of being in either draw: the pilot's
-    ``a_i``, or the second step's ``pi'_i`` when not in the pilot."""
-    return pilot_share + (1.0 - pilot_share) * later
-
-
 def check_kept(n_kept, n_keep):
     """The design is exact: a different count is a bug, never a result."""
     if n_kept != n_keep:
@@ -399,106 +248,82 @@ def check_count(n_keep, n_pilot):
         )
 
 
-def pilot_weighted_rows(hardness, n_keep, *, pilot, pilot_share, uniform_share, rng):
-    """The union design on rows held in memory (one block): exactly
-    ``n_keep`` rows, the ``pilot`` ones (boolean) and ``n_keep - r0`` more
-    drawn by the second step, and ``1 / pi`` on the kept rows (``pi`` the
-    union's probability, with ``pilot_share`` each row's ``a_i``), zero
-    elsewhere. Draws one uniform from ``rng``."""
-    hardness = np.asarray(hardness, dtype=np.float64)
-    n_pilot = int(pilot.sum())
-    check_count(n_keep, n_pilot)
-    summary = summarize_block(hardness, pilot, len(hardness))
-    step, _ = plan_second_step(
-        [summary], len(hardness), n_keep - n_pilot, uniform_share
-    )
-    certain, _ = step.free_mass(summary)
-    n_points = n_keep - n_pilot - certain
-    start = rng.random_sample()
-    kept, later = select_block(hardness, pilot, step, 0.0, n_points, start, n_points)
-    check_kept(int(kept.sum()), n_keep)
-    weights = np.zeros(len(hardness))
-    weights[kept] = 1.0 / union_probabilities(later[kept], pilot_share[kept])
-    return kept, weights
+# The weighted rule scored by a pilot: two phases, one read of X
+# (skprune.rows.selection._one_read gathers the rows and fits the pilot).
 
+# the first phase holds about this many times the rows kept (the pilot's and
+# the second step's rows are drawn from it); chosen in
+# benchmarks/bench_data_efficiency.py
+FIRST_PHASE_FACTOR = 4
 
-def class_shares(pilot_codes, sizes):
-    """The stratified pilot's share of each class: its rows of the class
-    (``pilot_codes``, their class codes) over the class's ``sizes``; a row's
-    probability of being in the pilot is its class's share."""
-    return np.bincount(pilot_codes, minlength=len(sizes)) / sizes
-
-
-def pilot_share(y_codes, pilot):
-    """Every row's probability of being in the pilot: its class's share
-    (:func:`class_shares`), or the pilot's share of all rows (``y_codes``
-    ``None``, a regression)."""
-    if y_codes is None:
-        return np.full(len(pilot), pilot.mean())
-    return class_shares(y_codes[pilot], np.bincount(y_codes))[y_codes]
-
-
-def weighted_union(hardness, n_keep, *, pilot, y_codes, uniform_share, rng):
-    """OSMAC's union design on rows held in memory, the weights scaled to
-    average one over the kept rows: :func:`pilot_weighted_rows` with each
-    row's probability of being in the stratified pilot
-    (:func:`pilot_share`). Returns ``(mask, weights)``, the weights zero off
-    the kept rows."""
-    mask, weights = pilot_weighted_rows(
-        hardness,
-        n_keep,
-        pilot=pilot,
-        pilot_share=pilot_share(y_codes, pilot),
-        uniform_share=uniform_share,
-        rng=rng,
-    )
-    # one constant, so that the weights average one over the kept rows in
-    # expectation: a penalty then weighs as much as on n_keep unweighted rows
-    # (the Horvitz-Thompson weights sum to the n rows drawn from)
-    weights *= n_keep / len(hardness)
-    return mask, weights
-
-
-# weighted_union_of: the weight of the rows set aside in the objective the
+# the weight of the rows set aside by the label check in the objective the
 # kept rows estimate (the uniform share's fifth)
 SET_ASIDE_WEIGHT = WEIGHTED_UNIFORM_SHARE
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
-def weighted_union_of(
-    hardness,
-    n_keep,
-    *,
-    pilot,
-    y_codes,
-    set_aside,
-    rng,
-    uniform_share=WEIGHTED_UNIFORM_SHARE,
-):
-    """The weighted rule's union design (:func:`weighted_union`, with
-    ``uniform_share``), the rows ``set_aside`` (boolean, or ``None``)
-    counted at ``SET_ASIDE_WEIGHT``.
 
-    A row set aside costs nothing: only the uniform share of the inclusion
-    probabilities draws it (a pilot row is kept as any pilot row), and its
-    weight is scaled by ``SET_ASIDE_WEIGHT``. The kept rows then estimate,
-    without bias, the objective in which the rows set aside count a fifth:
-    the likely-wrong labels barely pull the model, and it still sees that
-    rows like them exist, which keeps its probabilities from the
-    overconfidence of a fit where they are gone (the test log-loss of a
-    logistic regression fit without them was worse than uniform rows' on
-    data whose labels are noisy by nature, a weak logistic signal,
-    ``benchmarks/bench_rows_scale.py``).
+def _mix(z):
+    """splitmix64's finaliser (Steele, Lea & Flood 2014), elementwise on
+    uint64 (the products wrap, as they must)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def row_uniforms(seed, rows):
+    """One uniform in (0, 1) for each row index in ``rows``, a function of
+    ``(seed, index)`` alone: the same row gets the same number however the
+    rows are held or blocked (an array, a memmap, a dask array's chunks on
+    any worker), and the numbers of different rows are independent for every
+    purpose here (splitmix64 of the index, 53 bits).
+
+    >>> u = row_uniforms(7, np.arange(5))
+    >>> bool(np.all((u > 0) & (u < 1)))
+    True
+    >>> bool(np.array_equal(u[3:], row_uniforms(7, [3, 4])))
+    True
     """
-    if set_aside is not None:
-        hardness = np.where(set_aside, 0.0, hardness)
-    mask, weights = weighted_union(
-        hardness,
-        n_keep,
-        pilot=pilot,
-        y_codes=y_codes,
-        uniform_share=uniform_share,
-        rng=rng,
-    )
-    if set_aside is not None:
-        weights = np.where(set_aside, SET_ASIDE_WEIGHT * weights, weights)
-    return mask, weights
+    key = _mix(np.array([seed], dtype=np.uint64))[0]
+    z = _mix(np.asarray(rows, dtype=np.uint64) * _GOLDEN + key)
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
+def first_phase_rate(n_rows, n_keep, factor=FIRST_PHASE_FACTOR):
+    """``q``: the first phase takes every row whose uniform is below ``q``
+    (Poisson sampling, each row with probability ``q``), about ``factor *
+    n_keep`` of them and more than ``n_keep`` but with a probability below
+    1e-15 (eight standard deviations of room); one when that is every row."""
+    if n_keep >= n_rows:
+        return 1.0
+    m = factor * n_keep
+    return min(1.0, (m + 8.0 * np.sqrt(m) + 16.0) / n_rows)
+
+
+def pilot_positions(u, codes, in_phase, quotas):
+    """The pilot among the rows gathered (positions): for each group ``k``
+    (``codes``, a class; all zero for a regression), its ``quotas[k]``
+    first-phase rows of smallest uniform ``u``, or its gathered row outside
+    the first phase when it has none there (a class's row of smallest
+    uniform: at least one row of each class). The first-phase rows of a class
+    are a uniform sample of it whatever order the rows are in, and so are
+    their ``quota`` smallest."""
+    chosen = []
+    for k, quota in enumerate(quotas):
+        members = np.flatnonzero(codes == k)
+        inside = members[in_phase[members]]
+        if len(inside) == 0:
+            chosen.append(members[np.argsort(u[members], kind="stable")[:1]])
+            continue
+        order = np.argsort(u[inside], kind="stable")
+        chosen.append(inside[order[: max(int(quota), 1)]])
+    return np.sort(np.concatenate(chosen)) if chosen else np.empty(0, dtype=int)
+
+
+def second_step_importance(hardness, uniform_share):
+    """OSMAC's importance mixed with uniform, up to a constant:
+    ``(1 - s) h_i / mean(h) + s`` (every row alike when no row costs)."""
+    mean = hardness.mean() if len(hardness) else 0.0
+    if mean <= 0:
+        return np.ones(len(hardness))
+    return (1.0 - uniform_share) * hardness / mean + uniform_share
