@@ -57,10 +57,10 @@ from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from skprune import SampleSubsetter
+from skprune.rows._select import weighted_by_pilot
 from skprune.rows.scoring._noise_check import NOISE_RATE_THRESHOLD
 from skprune.rows.scoring._plan import RowScoring
 from skprune.rows.scoring._strategies import COST_STRATEGIES, STRATEGIES
-from skprune.rows._select import weighted_by_pilot
 from skprune.rows.selection._choose import choose_rows, resolve_keep
 from skprune.rows.selection._greedy import SELECTORS
 from skprune.utils._arrays import allocate

@@ -12,7 +12,7 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 # every script, with a line of its output that only a finished run prints
 QUICK_RUNS = {
     "bench_coefficient_pruner.py": "mean test accuracy over data sets and kept",
-    "bench_dask_rows.py": "grand (weighted, pilot) against uniform rows",
+    "bench_dask_rows.py": "weighted reads per chunk",
     "bench_forest.py": "median compression within tolerance",
     "bench_grid_search.py": "prune_ratio, no dense-fit reuse",
     "bench_data_efficiency.py": "keep='auto' of each strategy minus random",

@@ -327,7 +327,8 @@ def first_phase(X, y, sample_weight, n_keep, seed, *, classifier, finite):
     """The :class:`~skprune.rows.selection._one_read.FirstPhase` of a dask
     array: one task per chunk, each chunk read once (again, with a doubled
     rate, only if fewer than ``n_keep`` rows fell in the first phase: a
-    probability under 1e-15)."""
+    probability under 1e-15). The chunks' rows are copied into one array as
+    they are let go, so the first phase is held about once."""
     import dask
 
     n_rows = X.shape[0]
@@ -349,35 +350,40 @@ def first_phase(X, y, sample_weight, n_keep, seed, *, classifier, finite):
                 ]
             )
         )
-        inside = sum(int(np.count_nonzero(p[4] < rate)) for p in parts)
-        if rate >= 1.0 or inside >= n_keep:
+        if rate >= 1.0 or sum(len(p[0][0]) for p in parts) >= n_keep:
             break
         rate = min(1.0, 2.0 * rate)
-    censuses = [p[5:] for p in parts]
-    index, X_rows, y_rows, w_rows, u = _gather([p[:5] for p in parts], starts)
+    # the small things first, then the rows, each chunk's let go once copied
+    censuses = [p[2:] for p in parts]
+    lowest = _gather([p[1] for p in parts], starts)
+    rows = [p[0] for p in parts]
+    del parts
+    index, X_rows, y_rows, w_rows, u = _gather(rows, starts)
     if classifier:
         classes = np.unique(np.concatenate([labels for labels, _ in censuses]))
         check_classification_targets(classes)
         counts = np.zeros(len(classes), dtype=np.int64)
         for labels, n in censuses:
             counts[np.searchsorted(classes, labels)] += n
-        codes = np.searchsorted(classes, y_rows)
-        inside = u < rate
         # a class with no first-phase row keeps its row of smallest uniform
-        keep = inside.copy()
-        for k in np.setdiff1d(np.arange(len(classes)), codes[inside]):
-            members = np.flatnonzero(codes == k)
-            keep[members[np.argmin(u[members])]] = True
+        codes = np.searchsorted(classes, lowest[2])
+        extra = [
+            np.flatnonzero(codes == k)[np.argmin(lowest[4][codes == k])]
+            for k in np.setdiff1d(np.arange(len(classes)), np.unique(y_rows))
+        ]
+        if extra:
+            index, X_rows, y_rows, w_rows, u = _merged(
+                (index, X_rows, y_rows, w_rows, u),
+                [None if a is None else a[extra] for a in lowest],
+            )
     else:
         classes, counts = None, np.array([n_rows])
-        keep = u < rate
-    rows = np.flatnonzero(keep)
     return FirstPhase(
-        index=index[rows],
-        X=X_rows[rows],
-        y=y_rows[rows],
-        sample_weight=None if w_rows is None else w_rows[rows],
-        u=u[rows],
+        index=index,
+        X=X_rows,
+        y=y_rows,
+        sample_weight=w_rows,
+        u=u,
         rate=rate,
         n_rows=n_rows,
         classes=classes,
@@ -385,36 +391,50 @@ def first_phase(X, y, sample_weight, n_keep, seed, *, classifier, finite):
     )
 
 
+def _merged(rows, extra):
+    """``rows`` and ``extra`` (``(index, X, y, weights, uniforms)`` each, the
+    indices sorted) as one such set, in the order of the indices."""
+    index = np.concatenate([rows[0], extra[0]])
+    order = np.argsort(index, kind="stable")
+    stacked = [index[order]]
+    for a, b in zip(rows[1:], extra[1:], strict=True):
+        if a is None:
+            stacked.append(None)
+        elif sparse.issparse(a):
+            stacked.append(sparse.vstack([a, b], format="csr")[order])
+        else:
+            stacked.append(np.concatenate([a, b])[order])
+    return tuple(stacked)
+
+
 def _phase_block(X, y, weight, start, rate, seed, classifier, finite):
-    """A chunk's share of the first phase: ``(positions, X rows, y rows,
-    weights, uniforms, labels, counts)``, its rows whose uniform is below
-    ``rate`` and, for a classifier, each of its labels' row of smallest
-    uniform, with its labels' counts (a regression: ``None`` and its row
-    count); the chunk checked (``finite``: its features) on the way."""
+    """A chunk's share of the first phase: ``(rows, lowest, labels,
+    counts)``. ``rows`` are ``(positions, X rows, y rows, weights,
+    uniforms)`` of its rows whose uniform is below ``rate``; ``lowest`` the
+    same of each of its labels' row of smallest uniform (a classifier's;
+    none for a regression), with its labels and their counts (a regression:
+    ``None`` and its row count). The chunk is checked (``finite``: its
+    features) on the way."""
     X = _as_float(X)
     if finite:
         _check_finite(X, start)
     _check_weight(weight, start)
     u = row_uniforms(seed, np.arange(start, start + X.shape[0]))
-    rows = u < rate
+
+    def take(rows):
+        w = None if weight is None else weight[rows]
+        return rows, X[rows], y[rows], w, u[rows]
+
+    lowest = np.empty(0, dtype=np.intp)
     if classifier:
         labels, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
         codes = codes.ravel()
         order = np.lexsort((u, codes))
-        first = np.r_[True, codes[order][1:] != codes[order][:-1]] if len(u) else []
-        rows[order[first]] = True
+        if len(u):
+            lowest = order[np.r_[True, codes[order][1:] != codes[order][:-1]]]
     else:
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity.")
         labels, counts = None, len(u)
-    rows = np.flatnonzero(rows)
-    return (
-        rows,
-        X[rows],
-        y[rows],
-        None if weight is None else weight[rows],
-        u[rows],
-        labels,
-        counts,
-    )
+    return take(np.flatnonzero(u < rate)), take(np.sort(lowest)), labels, counts

@@ -25,7 +25,7 @@ from ..utils._constraints import N_JOBS, N_KEEP, PRUNE_RATIO, WRAPPED_ESTIMATOR
 from ..utils._dask_arrays import is_dask_collection
 from ..utils._metaestimator import DelegatingPredictorMixin, route_fit_params
 from ..utils._threads import fit_blas_threads
-from ..utils._validation import take_rows
+from ..utils._validation import is_frame, is_one_vs_all, take_like, take_rows
 from ._dask import fit_on_dask
 from ._select import check_class_target, check_two_classes, select_rows
 from .scoring._plan import KEEP_RULES
@@ -107,26 +107,28 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         How scores become the kept rows:
 
         - ``"weighted"``: importance sampling (OSMAC, Wang, Zhu & Ma 2018).
-          Rows are drawn without replacement, exactly ``n_keep`` of them
-          (randomized systematic sampling, which meets every inclusion
-          probability exactly), with inclusion probability ``pi_i``
-          proportional to the cost (minus the score) mixed with uniform (a
-          fifth of it spread evenly, which bounds the weights), and the
-          estimator gets ``sample_weight = (n_keep / n) / pi_i`` (times any
-          ``sample_weight`` you pass; ``n`` counts the rows drawn from, less
-          any ``clean_labels`` set aside). Unless the labels look noisy
-          (``clean_labels``), nothing is set aside: the weighted kept rows
-          estimate the training objective over **every** row without bias,
-          scaled so that the weights average one (a penalty then weighs as
-          much as on ``n_keep`` unweighted rows). With a
-          pilot (``score_by``), the pilot rows are kept and the rest drawn
-          from the other rows; each row's ``pi_i`` is that of the union of
-          the two draws. The rows are not split over the classes in
-          proportion: the cost decides where they go (the rare class is
-          where the information is). Needs a cost: ``"loss"``, ``"el2n"``,
-          ``"grand"``, ``"mmse"``, ``"prototype"`` or a callable whose
-          scores are never positive, and an estimator whose ``fit`` takes
-          ``sample_weight``;
+          Exactly ``n_keep`` rows are drawn without replacement
+          (randomized systematic sampling: every inclusion probability met
+          exactly), ``pi_i`` proportional to the cost (minus the score)
+          mixed with uniform (a fifth spread evenly, which bounds the
+          weights); the estimator gets ``sample_weight = (n_keep / n) /
+          pi_i`` (times any ``sample_weight`` you pass; ``n`` the rows drawn
+          from, less any ``clean_labels`` set aside). Unless the labels
+          look noisy (``clean_labels``), nothing is set aside: the weighted
+          kept rows estimate the training objective over **every** row
+          without bias, the weights averaging one (a penalty weighs as on
+          ``n_keep`` rows). With a pilot (``score_by``) ``X`` is read once:
+          a first phase of about four times the kept rows is drawn
+          uniformly (each row with probability ``q``, from its index and the
+          seed alone), the pilot rows are kept, the rest drawn from the
+          first phase's other rows (``pi_i = q`` times their probability
+          there); the pilot rows' weights mix their own uniform estimate
+          with the two phases' (both without bias). The rows are not split
+          over the classes in proportion: the cost decides where they go
+          (the rare class is where the information is). Needs a cost:
+          ``"loss"``, ``"el2n"``, ``"grand"``, ``"mmse"``, ``"prototype"``
+          or a callable whose scores are never positive, and an estimator
+          whose ``fit`` takes ``sample_weight``;
         - ``"coverage"``: coverage-centric selection (CCS, Zheng et al. 2023):
           the kept rows are spread evenly over 50 equal-width score bins
           (sparse bins kept whole, dense ones subsampled at random), after
@@ -171,10 +173,12 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
 
         - ``"pilot"``: OSMAC's two steps. The scorer is fit once on a uniform
           pilot sample of ``pilot_size`` rows (stratified by class, so it
-          holds every class), then scores every row in one pass over ``X`` (row
-          blocks; O(nnz) for a linear scorer). The weighted rule keeps the
-          pilot rows (see ``keep``). Costs one small fit and one prediction
-          pass;
+          holds every class, and uniform however the rows are sorted), then
+          scores the rows (row blocks; O(nnz) for a linear scorer): for the
+          weighted rule the first phase's rows only, gathered in the one
+          read of ``X``; for a ranking every row. The weighted rule keeps
+          the pilot rows (see ``keep``). Costs one small fit and one
+          prediction pass;
         - ``"out_of_fold"``: every row is scored by a model fit on the other
           folds of ``cv`` (``cv`` fits on most of the data);
         - ``"auto"``: a pilot for the weighted rule, out of fold for the
@@ -237,7 +241,9 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
     sample_scores_ : ndarray of shape (n_samples,) or None
         Every row's score (higher is easier); ``None`` for k-center and
         herding, which select without scoring, and for a fit on a dask array
-        (a float per row is what such a fit keeps out of memory).
+        (a float per row is what such a fit keeps out of memory). The
+        weighted rule scored by a pilot scores only its first phase's rows
+        (every row when a quarter or more are kept): NaN for the others.
 
     sample_weight_ : ndarray of shape (n_keep,) or None
         The weights the selection gave the kept rows (in the order of
@@ -427,13 +433,13 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         Parameters
         ----------
         X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
-            A dask array (or a numpy memmap) is scored chunk by chunk where
-            its chunks live and only the kept rows come into memory; it takes
-            uniform rows (``strategy="random"``: the same distribution as in
-            memory, drawn by rank, not the same rows) or the weighted rule
-            scored by a pilot (``"grand"``, ``"mmse"``, ``"loss"``,
-            ``"el2n"``: the same rows and weights as the array in memory for
-            the same seed).
+            A dask array (or a numpy memmap) is read once, chunk by chunk
+            where its chunks live, and only the rows drawn come into memory;
+            it takes uniform rows (``strategy="random"``: the same
+            distribution as in memory, drawn by rank, not the same rows) or
+            the weighted rule scored by a pilot (``"grand"``, ``"mmse"``,
+            ``"loss"``, ``"el2n"``: the same rows and weights as the array
+            in memory for the same seed, whatever the chunks).
         y : array-like or dask array of shape (n_samples,)
             Target values (a dask array only with a dask ``X``).
         **fit_params : dict
@@ -486,7 +492,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
         }
         # a DataFrame reaches the estimator as the user gave it (its column
         # names become the estimator's feature_names_in_)
-        X_kept = X_given.iloc[self.sample_indices_] if _is_frame(X_given) else X[mask]
+        X_kept = X_given.iloc[self.sample_indices_] if is_frame(X_given) else X[mask]
         self._fit_kept(X_kept, y[mask], kept_params)
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -522,7 +528,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
                 "use fit, whose sample_indices_ say which rows were kept."
             )
         given_X, given_y = X, y
-        one_vs_all = is_classifier(self.estimator) and _is_one_vs_all(y)
+        one_vs_all = is_classifier(self.estimator) and is_one_vs_all(y)
         if one_vs_all:  # a label-indicator target, as imbalanced-learn takes
             y = np.asarray(y).argmax(axis=1)
         X, y = self._validate(X, y)
@@ -538,7 +544,7 @@ class SampleSubsetter(DelegatingPredictorMixin, MetaEstimatorMixin, BaseEstimato
             mask = self._select(X, y, {}, weights_ok=False)
         # a one-vs-all target comes back as given (rows of the indicator)
         y_rows = np.asarray(given_y) if one_vs_all else y
-        return _take_like(given_X, X, mask), _take_like(given_y, y_rows, mask)
+        return take_like(given_X, X, mask), take_like(given_y, y_rows, mask)
 
     def get_feature_names_out(self, input_features=None):
         """The columns of what ``fit_resample`` returns: the input's own
@@ -575,26 +581,3 @@ def _takes_several_targets(estimator, inner_tags):
     them (``inner_tags`` its tags). A classifier's class counts and
     out-of-fold scores are per label: one target only."""
     return inner_tags.target_tags.multi_output and not is_classifier(estimator)
-
-
-def _is_one_vs_all(y):
-    """Whether ``y`` is a one-vs-all label indicator: 2-D, 0/1, one 1 a row."""
-    if not hasattr(y, "shape") or len(y.shape) != 2 or y.shape[1] < 2:
-        return False
-    values = np.asarray(y)
-    return bool(np.isin(values, (0, 1)).all() and (values.sum(axis=1) == 1).all())
-
-
-def _is_frame(X):
-    return hasattr(X, "iloc") and hasattr(X, "columns")
-
-
-def _take_like(given, validated, mask):
-    """The kept rows in the container the user gave: a DataFrame or Series
-    (rows by position, columns, names and dtypes kept), a list, else the
-    validated array or sparse matrix."""
-    if hasattr(given, "iloc"):
-        return given.iloc[np.flatnonzero(mask)]
-    if isinstance(given, list):
-        return validated[mask].tolist()
-    return validated[mask]

@@ -107,3 +107,27 @@ def check_cv_fits_classes(cv, y_codes, classes):
             f"Class {rarest!r} has a single row: the cv={cv} fold that holds it "
             "out would train without it; give more rows of that class or drop it."
         )
+
+
+def is_one_vs_all(y):
+    """Whether ``y`` is a one-vs-all label indicator: 2-D, 0/1, one 1 a row."""
+    if not hasattr(y, "shape") or len(y.shape) != 2 or y.shape[1] < 2:
+        return False
+    values = np.asarray(y)
+    return bool(np.isin(values, (0, 1)).all() and (values.sum(axis=1) == 1).all())
+
+
+def is_frame(X):
+    """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
+    return hasattr(X, "iloc") and hasattr(X, "columns")
+
+
+def take_like(given, validated, mask):
+    """The kept rows in the container the user gave: a DataFrame or Series
+    (rows by position, columns, names and dtypes kept), a list, else the
+    validated array or sparse matrix."""
+    if hasattr(given, "iloc"):
+        return given.iloc[np.flatnonzero(mask)]
+    if isinstance(given, list):
+        return validated[mask].tolist()
+    return validated[mask]

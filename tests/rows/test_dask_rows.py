@@ -331,3 +331,26 @@ def test_importing_skprune_does_not_import_dask():
         "assert 'dask' not in sys.modules, 'dask was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_class_without_a_first_phase_row_keeps_its_row_of_smallest_uniform(rows):
+    # a class of two rows, both outside the first phase: the pilot takes the
+    # one of smaller uniform, on dask (from the chunk that holds it) as in
+    # memory
+    from skprune.rows.selection._weighted import first_phase_rate, row_uniforms
+
+    X, y, _ = rows
+    pilot_seed = np.random.RandomState(7).randint(np.iinfo(np.int32).max, size=2)[1]
+    u = row_uniforms(pilot_seed, np.arange(len(y)))
+    outside = np.flatnonzero(u >= first_phase_rate(len(y), 600))
+    rare = outside[[10, 3000]]
+    y = y.copy()
+    y[rare] = 3
+    local = _subsetter(strategy="grand").fit(X, y)
+    with _threads():
+        remote = _subsetter(strategy="grand").fit(da.from_array(X, chunks=1300), y)
+    lowest = rare[np.argmin(u[rare])]
+    assert lowest in local.pilot_indices_ and local.sample_mask_[lowest]
+    assert not local.sample_mask_[rare[rare != lowest]].any()
+    np.testing.assert_array_equal(remote.sample_indices_, local.sample_indices_)
+    np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)

@@ -28,9 +28,11 @@ def predictions(decision, y_codes, *, fit_intercept=True, scorer=None):
     else:
         proba = softmax(decision, axis=1)
     n_classes = proba.shape[1]
+    onehot = np.eye(n_classes)[y_codes]
     return SimpleNamespace(
         decision=decision,
         proba=proba,
+        residual_norm=np.linalg.norm(proba - onehot, axis=1),
         y_codes=y_codes,
         y=y_codes,
         classes=np.arange(n_classes),
@@ -127,3 +129,31 @@ def test_a_confidently_wrong_row_is_the_hardest(name, three_classes):
         assert np.argmin(scores) == 7
         return
     assert np.argmin(scores) == 7 and np.argmax(scores) == 12
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_residual_norm_from_the_decision_values_is_the_formulas(n_classes):
+    # a logistic pilot's ||p - onehot(y)|| straight from its decision values
+    # (two classes: one sigmoid, no n x 2 array), huge margins included
+    from skprune.rows.scoring._scorers import Pilot
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    y = rng.randint(n_classes, size=300)
+    X[:3] *= 1e4  # margins far past exp's range, either sign
+    rows = np.zeros(300, dtype=bool)
+    rows[::3] = True
+    pilot = Pilot(
+        X=X,
+        y=y,
+        y_codes=y,
+        classes=np.arange(n_classes),
+        scorer=LogisticRegression(),
+        fit_params={},
+        rows=rows,
+    )
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        norms = pilot.residual_norm
+    proba = pilot.model.predict_proba(X)
+    expected = np.linalg.norm(proba - np.eye(n_classes)[y], axis=1)
+    np.testing.assert_allclose(norms, expected, rtol=1e-10, atol=1e-12)

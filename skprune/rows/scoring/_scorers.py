@@ -40,7 +40,12 @@ from ...utils._validation import (
     take_rows,
 )
 from ._label_noise import find_label_issues
-from ._strategies import STRATEGIES, _has_intercept, inverse_hessian
+from ._strategies import (
+    STRATEGIES,
+    _has_intercept,
+    inverse_hessian,
+    onehot_residual_norm,
+)
 
 
 @dataclass
@@ -86,6 +91,29 @@ class RowPredictions:
     def predictions(self):
         """Predictions of every row (regression)."""
         return self._predict("predict")
+
+    @cached_property
+    def residual_norm(self):
+        """``||p(x) - onehot(y)||_2`` of every row; for two classes whose
+        probabilities are the sigmoid of the decision values (a logistic
+        regression), straight from those: ``sqrt(2) expit(-margin)``, one
+        sigmoid and no n x 2 array."""
+        if (
+            len(self.classes) == 2
+            and "proba" not in self.__dict__
+            and not reads_predict_proba(self._model, 2)
+        ):
+            decision = self.decision
+            if decision.ndim == 1:
+                # sqrt(2) / (1 + exp(margin)), margin = d for the positive
+                # class and -d for the other: elementwise, in place
+                out = np.where(self.y_codes != 1, -1.0, 1.0)
+                out *= decision
+                with np.errstate(over="ignore"):  # exp(inf) is right here
+                    np.exp(out, out=out)
+                out += 1.0
+                return np.divide(np.sqrt(2.0), out, out=out)
+        return onehot_residual_norm(self.proba, self.y_codes)
 
 
 def reads_predict_proba(model, n_classes):
@@ -321,7 +349,11 @@ class Pilot(RowPredictions):
         return self.model
 
     def _predict(self, method):
-        """``method`` of the pilot model on every row, block by block."""
+        """``method`` of the pilot model on every row, block by block (a
+        linear classifier's decision values in one product: its output is
+        the only array it makes)."""
+        if self._linear(method):
+            return self._predict_block(method, self.X)
         n_columns = 1 if self.classes is None else len(self.classes)
         parts = [
             self._predict_block(method, block)
@@ -333,15 +365,23 @@ class Pilot(RowPredictions):
         """``method`` of the pilot model on one block of rows; a linear
         classifier's decision values as one product."""
         model = self.model
-        if (
-            method == "decision_function"
-            and isinstance(model, LinearClassifierMixin)
-            and isinstance(getattr(model, "coef_", None), np.ndarray)
-        ):
+        if self._linear(method):
+            if model.coef_.shape[0] == 1:  # one product with a vector
+                values = np.asarray(safe_sparse_dot(block, model.coef_[0]))
+                values += model.intercept_[0]
+                return values
             values = safe_sparse_dot(block, model.coef_.T, dense_output=True)
-            values = np.asarray(values) + model.intercept_
-            return values[:, 0] if values.shape[1] == 1 else values
+            return np.asarray(values) + model.intercept_
         return np.asarray(getattr(model, method)(block))
+
+    def _linear(self, method):
+        """Whether ``method`` is a linear classifier's decision values, one
+        product with its coefficients."""
+        return (
+            method == "decision_function"
+            and isinstance(self.model, LinearClassifierMixin)
+            and isinstance(getattr(self.model, "coef_", None), np.ndarray)
+        )
 
     @property
     def label_issues(self):

@@ -32,7 +32,7 @@ def _true_class_margin(values, y_codes):
     return label_quality(values, y_codes)
 
 
-def _onehot_residual_norm(proba, y_codes):
+def onehot_residual_norm(proba, y_codes):
     """``||p(x) - onehot(y)||_2`` per row."""
     if proba.shape[1] == 2:  # sqrt(2) |p_1 - y|, without an n x 2 copy
         return np.sqrt(2.0) * np.abs(proba[:, 1] - (y_codes == 1))
@@ -68,7 +68,7 @@ def loss_scores(X, y, oof):
 def el2n_scores(X, y, oof):
     """Minus EL2N, ``||p(x) - onehot(y)||_2`` (Paul et al. 2021), out of fold.
     Never positive."""
-    return -_onehot_residual_norm(oof.proba, oof.y_codes)
+    return -oof.residual_norm
 
 
 def grand_scores(X, y, oof):
@@ -78,8 +78,11 @@ def grand_scores(X, y, oof):
     1)``, OSMAC's optimal subsampling score (Wang, Zhu & Ma 2018). Row norms
     of sparse ``X`` come from its stored values; without the ``+ 1`` for a
     scorer with ``fit_intercept=False``. Never positive."""
-    norms = np.sqrt(row_norms(X, squared=True) + _has_intercept(oof))
-    return -_onehot_residual_norm(oof.proba, oof.y_codes) * norms
+    cost = row_norms(X, squared=True).astype(np.float64, copy=False)
+    cost += _has_intercept(oof)
+    np.sqrt(cost, out=cost)
+    cost *= oof.residual_norm
+    return np.negative(cost, out=cost)
 
 
 def _has_intercept(oof):
