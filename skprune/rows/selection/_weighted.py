@@ -252,8 +252,9 @@ def check_count(n_keep, n_pilot):
 # (skprune.rows.selection._one_read gathers the rows and fits the pilot).
 
 # the first phase holds about this many times the rows kept (the pilot's and
-# the second step's rows are drawn from it); chosen in
-# benchmarks/bench_data_efficiency.py
+# the second step's rows are drawn from it): the memory of a dask fit.
+# benchmarks/bench_data_efficiency.py --study found 2, 4, 8 and every row
+# alike within the seeds' noise; 4 is the middle of memory and precision
 FIRST_PHASE_FACTOR = 4
 
 # the weight of the rows set aside by the label check in the objective the
