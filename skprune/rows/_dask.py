@@ -369,7 +369,7 @@ def first_phase(X, y, sample_weight, n_keep, seed, *, classifier, finite):
         codes = np.searchsorted(classes, lowest[2])
         extra = [
             np.flatnonzero(codes == k)[np.argmin(lowest[4][codes == k])]
-            for k in np.setdiff1d(np.arange(len(classes)), np.unique(y_rows))
+            for k in np.searchsorted(classes, np.setdiff1d(classes, y_rows))
         ]
         if extra:
             index, X_rows, y_rows, w_rows, u = _merged(

@@ -354,3 +354,24 @@ def test_a_class_without_a_first_phase_row_keeps_its_row_of_smallest_uniform(row
     assert not local.sample_mask_[rare[rare != lowest]].any()
     np.testing.assert_array_equal(remote.sample_indices_, local.sample_indices_)
     np.testing.assert_allclose(remote.sample_weight_, local.sample_weight_)
+
+
+@pytest.mark.parametrize("shift", [0, 10])
+def test_the_first_phase_holds_its_rows_and_only_the_lowest_rows_it_needs(rows, shift):
+    # whatever the labels are (not the class codes 0..K-1), a class with rows
+    # in the first phase brings no row from outside it; a class without
+    # brings its one row of smallest uniform
+    from skprune.rows.selection._weighted import row_uniforms
+
+    X, y, _ = rows
+    y = y + shift
+    seed = 5
+    Xd, yd, _ = skprune_dask.as_row_chunks(da.from_array(X, chunks=1300), y)
+    with _threads():
+        phase = skprune_dask.first_phase(
+            Xd, yd, None, 600, seed, classifier=True, finite=True
+        )
+    u = row_uniforms(seed, np.arange(len(y)))
+    np.testing.assert_array_equal(phase.index, np.flatnonzero(u < phase.rate))
+    np.testing.assert_array_equal(phase.y, y[phase.index])
+    np.testing.assert_array_equal(phase.counts, np.bincount(y - shift))
