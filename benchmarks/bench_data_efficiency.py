@@ -461,10 +461,8 @@ def _run_split(
                     if checked is ...:
                         checked = RowScoring.of(scout).check_noise(X, y, {}, n_keep)[1]
                     options["clean_labels"], options["set_aside"] = False, checked
-                source = oof
-                if options.pop("pilot", False):
-                    source = "pilot"
-                if source == "pilot" and resolve_keep(keep, strategy) == "weighted":
+                by_pilot = options.pop("pilot", False)
+                if by_pilot and resolve_keep(keep, strategy) == "weighted":
                     # the weighted rule's two phases, as fit draws them (the
                     # pilot's fit is the draw's: no sharing across rules)
                     scoring = RowScoring.of(
@@ -488,7 +486,8 @@ def _run_split(
                         **design,
                     )
                 else:
-                    if source == "pilot":
+                    source = oof
+                    if by_pilot:
                         if pilot is None:
                             pilot = RowScoring.of(scout).predictions(
                                 X, y, {}, n_keep=n_keep, pilot=True
@@ -526,7 +525,7 @@ def _run_split(
                         n_keep=n_keep,
                         strategy=strategy,
                         keep=keep,
-                        score_by="out_of_fold" if source is oof else "pilot",
+                        score_by="pilot" if by_pilot else "out_of_fold",
                         clean_labels="auto"
                         if "set_aside" in options
                         else options.get("clean_labels", "auto"),

@@ -34,8 +34,8 @@ from ..utils._dask_arrays import as_row_chunks, is_dask_collection
 from ..utils._validation import take_rows
 from .scoring._plan import NEEDS_FINITE_X, PILOT_COSTS, RowScoring
 from .scoring._scorers import pilot_ranks, rows_of_ranks
-from .selection._one_read import FirstPhase, draw_by_pilot
-from .selection._weighted import first_phase_rate, row_uniforms
+from .selection._one_read import FirstPhase, draw_by_pilot, gathered_at_rate
+from .selection._weighted import row_uniforms
 
 
 def fit_on_dask(subsetter, X, y, fit_params):
@@ -337,22 +337,23 @@ def first_phase(X, y, sample_weight, n_keep, seed, *, classifier, finite):
     weights = (
         [None] * len(x_blocks) if sample_weight is None else _blocks(sample_weight)
     )
-    gather = dask.delayed(_phase_block)
-    rate = first_phase_rate(n_rows, n_keep)
-    while True:
-        parts = list(
+    task = dask.delayed(_phase_block)
+
+    def gather(rate):
+        return list(
             dask.compute(
                 *[
-                    gather(xb, yb, wb, starts[b], rate, seed, classifier, finite)
+                    task(xb, yb, wb, starts[b], rate, seed, classifier, finite)
                     for b, (xb, yb, wb) in enumerate(
                         zip(x_blocks, y_blocks, weights, strict=True)
                     )
                 ]
             )
         )
-        if rate >= 1.0 or sum(len(p[0][0]) for p in parts) >= n_keep:
-            break
-        rate = min(1.0, 2.0 * rate)
+
+    rate, parts = gathered_at_rate(
+        n_rows, n_keep, gather, lambda got: sum(len(p[0][0]) for p in got)
+    )
     # the small things first, then the rows, each chunk's let go once copied
     censuses = [p[2:] for p in parts]
     lowest = _gather([p[1] for p in parts], starts)

@@ -117,7 +117,6 @@ def test_a_first_phase_short_of_rows_is_gathered_again(rows, monkeypatch):
         return n_keep / (16.0 * n_rows)
 
     monkeypatch.setattr(one_read, "first_phase_rate", too_low)
-    monkeypatch.setattr(skprune_dask, "first_phase_rate", too_low)
     local = _subsetter(strategy="grand").fit(X, y)
     lazy, computed = _counted(X, 1500)
     with _threads():

@@ -94,14 +94,17 @@ class FirstPhase:
         return np.searchsorted(self.classes, self.y)
 
 
-def phase_rate(n_rows, n_keep, factor, count_below):
-    """The rate ``q`` of the first phase: :func:`first_phase_rate`, doubled
-    while fewer than ``n_keep`` rows fall below it (``count_below(q)``; a
-    probability under 1e-15, and the same rate for any holder of the rows)."""
+def gathered_at_rate(n_rows, n_keep, gather, count, factor=FIRST_PHASE_FACTOR):
+    """``(q, gather(q))``: the first phase's rate, :func:`first_phase_rate`,
+    doubled and the rows gathered again while fewer than ``n_keep`` fall
+    below it (a probability under 1e-15); ``count`` reads how many did off
+    what ``gather`` returned. The same rate for any holder of the rows."""
     rate = first_phase_rate(n_rows, n_keep, factor)
-    while rate < 1.0 and count_below(rate) < n_keep:
+    while True:
+        gathered = gather(rate)
+        if rate >= 1.0 or count(gathered) >= n_keep:
+            return rate, gathered
         rate = min(1.0, 2.0 * rate)
-    return rate
 
 
 def first_phase_in_memory(
@@ -113,22 +116,18 @@ def first_phase_in_memory(
     n = X.shape[0]
 
     def below(rate):
-        parts = []
+        """The rows whose uniform is below ``rate``, and their uniforms."""
+        rows, uniforms = [np.empty(0, dtype=np.intp)], [np.empty(0)]
         for start in range(0, n, BLOCK_ROWS):
-            rows = np.arange(start, min(n, start + BLOCK_ROWS))
-            parts.append(rows[row_uniforms(seed, rows) < rate])
-        return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+            block = np.arange(start, min(n, start + BLOCK_ROWS))
+            u = row_uniforms(seed, block)
+            rows.append(block[u < rate])
+            uniforms.append(u[u < rate])
+        return np.concatenate(rows), np.concatenate(uniforms)
 
-    inside = None
-
-    def count_below(rate):
-        nonlocal inside
-        inside = below(rate)
-        return len(inside)
-
-    rate = phase_rate(n, n_keep, factor, count_below)
-    if inside is None or rate == 1.0:
-        inside = np.arange(n) if rate == 1.0 else below(rate)
+    rate, (inside, u) = gathered_at_rate(
+        n, n_keep, below, lambda got: len(got[0]), factor
+    )
     if classes is None:
         counts = np.array([n])
     else:
@@ -138,13 +137,15 @@ def first_phase_in_memory(
         for k in missing:  # a class without a first-phase row: its smallest u
             members = np.flatnonzero(y_codes == k)
             extra.append(members[np.argmin(row_uniforms(seed, members))])
-        inside = np.union1d(inside, np.asarray(extra, dtype=inside.dtype))
+        if extra:
+            inside = np.union1d(inside, np.asarray(extra, dtype=inside.dtype))
+            u = row_uniforms(seed, inside)
     return FirstPhase(
         index=inside,
         X=X[inside],
         y=y[inside],
         sample_weight=None if sample_weight is None else sample_weight[inside],
-        u=row_uniforms(seed, inside),
+        u=u,
         rate=rate,
         n_rows=n,
         classes=classes,
